@@ -1,0 +1,8 @@
+// attnkit: the umbrella header.
+#pragma once
+
+#include "attnkit/error.hpp"
+#include "attnkit/options.hpp"
+#include "attnkit/sdpa.hpp"
+#include "attnkit/version.hpp"
+#include "attnkit/view.hpp"

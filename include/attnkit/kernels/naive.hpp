@@ -1,0 +1,70 @@
+// attnkit: the reference kernel. Scores, softmax, weighted sum, one query row at
+// a time, in the precision of T. It is the study's baseline and the yardstick of
+// the test suite's tolerances, so it stays plain: no blocking, no SIMD.
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "attnkit/mask.hpp"
+#include "attnkit/problem.hpp"
+
+namespace attnkit {
+namespace kernels {
+
+template <class T, class Mask>
+void naive(const problem<T>& p, const Mask& mask) {
+    constexpr T neg_inf = -std::numeric_limits<T>::infinity();
+    std::vector<T> scores(static_cast<std::size_t>(p.seq_kv));
+    std::vector<T> acc(static_cast<std::size_t>(p.head_dim_v));
+
+    for (index_t b = 0; b < p.batch; ++b) {
+        for (index_t h = 0; h < p.heads_q; ++h) {
+            const index_t hk = h / p.group;
+            const auto mask_head = mask.at(b, h);
+            for (index_t i = 0; i < p.seq_q; ++i) {
+                const index_t end = p.visible_end(i);
+
+                // Scores of the visible keys. A masked key is removed before its
+                // score is computed, so a NaN in its k or v row cannot reach row i.
+                T row_max = neg_inf;
+                for (index_t j = 0; j < end; ++j) {
+                    const T bias = mask_head.bias(i, j);
+                    if (bias == neg_inf) {
+                        scores[j] = neg_inf;
+                        continue;
+                    }
+                    T dot = 0;
+                    for (index_t d = 0; d < p.head_dim; ++d) dot += p.q(b, h, i, d) * p.k(b, hk, j, d);
+                    const T s = p.scale * dot + bias;
+                    scores[j] = s;
+                    // Written so that a NaN score makes the maximum NaN.
+                    if (!(s <= row_max)) row_max = s;
+                }
+
+                // Softmax shifted by the row maximum (no overflow in exp), then
+                // the weighted sum of values; keys of weight exactly 0 are skipped.
+                T sum = 0;
+                for (auto& a : acc) a = 0;
+                if (row_max != neg_inf) {
+                    for (index_t j = 0; j < end; ++j) {
+                        if (scores[j] == neg_inf) continue;
+                        const T w = std::exp(scores[j] - row_max);
+                        sum += w;
+                        for (index_t d = 0; d < p.head_dim_v; ++d) acc[d] += w * p.v(b, hk, j, d);
+                    }
+                }
+
+                // A row that sees no key (fully masked, or seq_kv = 0) gives zeros
+                // and log-sum-exp -inf.
+                const bool empty = row_max == neg_inf;
+                for (index_t d = 0; d < p.head_dim_v; ++d) p.out(b, h, i, d) = empty ? T(0) : acc[d] / sum;
+                if (p.lse.data()) p.lse(b, h, i) = empty ? neg_inf : row_max + std::log(sum);
+            }
+        }
+    }
+}
+
+}  // namespace kernels
+}  // namespace attnkit
