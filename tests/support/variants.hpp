@@ -8,7 +8,10 @@
 //                              their views after; no judgement of the values
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <functional>
 #include <optional>
 #include <string>
@@ -173,6 +176,25 @@ bool bitwise_equal(const attnkit::strided_view<const T, Rank>& a, const attnkit:
         same = same && std::memcmp(&element(a, idx), &element(b, idx), sizeof(T)) == 0;
     });
     return same;
+}
+
+// The largest |a - b| over the views' elements; +inf where one is NaN or
+// infinite and the other is not the same special value.
+template <class T, std::size_t Rank>
+long double max_abs_difference(const attnkit::strided_view<const T, Rank>& a,
+                               const attnkit::strided_view<const T, Rank>& b) {
+    if (a.extents() != b.extents()) return std::numeric_limits<long double>::infinity();
+    long double worst = 0;
+    for_each_index(a.extents(), [&](const std::array<index_t, Rank>& idx) {
+        const auto x = static_cast<long double>(element(a, idx)), y = static_cast<long double>(element(b, idx));
+        if (std::isnan(x) || std::isnan(y) || std::isinf(x) || std::isinf(y)) {
+            const bool same = (std::isnan(x) && std::isnan(y)) || x == y;
+            if (!same) worst = std::numeric_limits<long double>::infinity();
+        } else {
+            worst = std::max(worst, std::fabs(x - y));
+        }
+    });
+    return worst;
 }
 
 }  // namespace attnkit_test
