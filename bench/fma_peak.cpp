@@ -25,6 +25,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include <time.h>
+
 #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
 #define ATTNKIT_BENCH_X86 1
 #include <immintrin.h>
@@ -239,6 +241,15 @@ double now_seconds() {
     return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
 }
 
+// CPU time of the calling thread; wall time where the platform has no such clock.
+double thread_cpu_seconds() {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+    timespec ts{};
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0) return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+#endif
+    return now_seconds();
+}
+
 }  // namespace
 
 const char* dtype_name(dtype t) { return t == dtype::f32 ? "f32" : "f64"; }
@@ -279,6 +290,7 @@ fma_measurement measure_fma(dtype t, fma_isa isa, int threads, std::int64_t step
     const kernel_fn kernel = kernel_for(t, isa);
     const double a = g_mul, b = g_add;
     std::vector<double> start(static_cast<std::size_t>(threads)), stop(start.size());
+    std::vector<double> cpu(start.size());
     int team = 0;
     double sink = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : sink)
@@ -287,11 +299,14 @@ fma_measurement measure_fma(dtype t, fma_isa isa, int threads, std::int64_t step
 #pragma omp single
         team = omp_get_num_threads();
         // The implicit barrier of single lines the threads up before timing.
+        const double c0 = thread_cpu_seconds();
         const double t0 = now_seconds();
         sink += kernel(steps, a, b);
         const double t1 = now_seconds();
+        const double c1 = thread_cpu_seconds();
         start[static_cast<std::size_t>(id)] = t0;
         stop[static_cast<std::size_t>(id)] = t1;
+        cpu[static_cast<std::size_t>(id)] = c1 - c0;
     }
     g_sink = sink;
     if (team != threads)
@@ -300,25 +315,48 @@ fma_measurement measure_fma(dtype t, fma_isa isa, int threads, std::int64_t step
 
     fma_measurement m;
     const double per_thread = flop_per_step(t, isa) * static_cast<double>(steps);
-    for (int i = 0; i < team; ++i) m.gflops += per_thread / (stop[i] - start[i]) * 1e-9;
+    for (std::size_t i = 0; i < start.size(); ++i) {
+        m.gflops += per_thread / (stop[i] - start[i]) * 1e-9;
+        m.cpu_gflops += per_thread / cpu[i] * 1e-9;
+    }
     m.flop = per_thread * team;
     m.seconds = *std::max_element(stop.begin(), stop.end()) - *std::min_element(start.begin(), start.end());
     m.wall_gflops = m.flop / m.seconds * 1e-9;
     return m;
 }
 
+namespace {
+struct peak_cache {
+    std::mutex mutex;
+    std::map<std::pair<int, int>, double> gflops;
+};
+peak_cache& peaks() {
+    static peak_cache cache;
+    return cache;
+}
+}  // namespace
+
+void set_fma_peak_gflops(dtype t, int threads, double gflops) {
+    peak_cache& cache = peaks();
+    const std::lock_guard<std::mutex> lock(cache.mutex);
+    cache.gflops[std::make_pair(static_cast<int>(t), threads)] = gflops;
+}
+
 double fma_peak_gflops(dtype t, int threads) {
-    static std::mutex mutex;
-    static std::map<std::pair<int, int>, double> cache;
-    const std::lock_guard<std::mutex> lock(mutex);
+    peak_cache& cache = peaks();
+    const std::lock_guard<std::mutex> lock(cache.mutex);
     const auto key = std::make_pair(static_cast<int>(t), threads);
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    if (auto it = cache.gflops.find(key); it != cache.gflops.end()) return it->second;
 
     const fma_isa isa = widest_isa();
+    // Rates per CPU second are immune to other processes taking the cores for a
+    // while (a shared machine), and stay right with SMT siblings (they share the
+    // FMA units and both run); they overstate only with more threads than
+    // processors, where the wall-clock rates are used instead.
+    const bool use_cpu_time = threads <= omp_get_num_procs();
     // Calibrate to about 20 ms per trial; the calibration runs double as warm-up
-    // (clock ramp-up, wide-vector frequency licence, thread pool start). Short
-    // trials, many of them, best one kept: on a shared machine some trial is
-    // likely to run undisturbed, and a disturbance can only lower a trial.
+    // (clock ramp-up, wide-vector frequency licence, thread pool start). Then
+    // the best of several trials.
     constexpr double trial_seconds = 0.02;
     constexpr int trials = 12;
     std::int64_t steps = 1 << 12;
@@ -334,8 +372,11 @@ double fma_peak_gflops(dtype t, int threads) {
     measure_fma(t, isa, threads, steps);  // one more warm-up at full length
     double best = 0;
     for (int trial = 0; trial < trials; ++trial)
-        best = std::max(best, measure_fma(t, isa, threads, steps).gflops);
-    cache.emplace(key, best);
+    {
+        const fma_measurement m = measure_fma(t, isa, threads, steps);
+        best = std::max(best, use_cpu_time ? m.cpu_gflops : m.gflops);
+    }
+    cache.gflops.emplace(key, best);
     return best;
 }
 

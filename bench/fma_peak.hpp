@@ -29,7 +29,8 @@ std::vector<fma_isa> supported_isas();
 fma_isa widest_isa();
 
 struct fma_measurement {
-    double gflops = 0;       // sum over threads of (thread's FLOP / thread's seconds) / 1e9
+    double gflops = 0;       // sum over threads of (thread's FLOP / thread's wall seconds) / 1e9
+    double cpu_gflops = 0;   // sum over threads of (thread's FLOP / thread's CPU seconds) / 1e9
     double wall_gflops = 0;  // total FLOP / (last thread end - first thread start) / 1e9
     double flop = 0;         // total FLOP performed
     double seconds = 0;      // wall seconds of the parallel region's timed part
@@ -43,8 +44,14 @@ fma_measurement measure_fma(dtype t, fma_isa isa, int threads, std::int64_t step
 double flop_per_step(dtype t, fma_isa isa);
 
 // Peak FMA throughput in GFLOP/s for `threads` threads at the widest ISA:
-// calibrated, warmed up, best of several trials. Measured on the first call for
-// a (dtype, threads) pair and cached afterwards; thread-safe.
+// calibrated, warmed up, best of several trials, each trial the sum of the
+// threads' FLOP per CPU second (per wall second when threads exceed the
+// processors). Measured on the first call for a (dtype, threads) pair and
+// cached afterwards; thread-safe.
 double fma_peak_gflops(dtype t, int threads);
+
+// Sets the value fma_peak_gflops(t, threads) returns from now on (a peak
+// measured once and reused across processes, so that %peak is comparable).
+void set_fma_peak_gflops(dtype t, int threads, double gflops);
 
 }  // namespace attnkit_bench

@@ -8,6 +8,8 @@
 //   n       options.tiles.threads given to the kernel
 // and the probe:     BM_fma_peak/<dtype>/threads:<n>/real_time   (widest ISA)
 //                    BM_fma_isa/<isa>/<dtype>/threads:<n>/real_time
+//   (counters GFLOPS, by wall-clock time, and GFLOPS_cpu, by the threads' CPU
+//   time; fma_peak_gflops() is the latter's best trial, see fma_peak.hpp)
 //
 // Counters:
 //   GFLOPS       FLOP / second, FLOP as defined by attention_flop() below
@@ -24,6 +26,9 @@
 //                                 Default: 1,all
 //   --attnkit_naive_max_gflop=X   register naive only where one call is at most
 //                                 X GFLOP (non-causal count). Default: 0.6
+//   --attnkit_peak=LIST           use these FMA peaks instead of measuring them:
+//                                 comma list of <dtype>:<threads>=<GFLOP/s>,
+//                                 e.g. f32:1=145,f64:1=73 (others are measured)
 #include <omp.h>
 
 #include <algorithm>
@@ -190,14 +195,21 @@ void bm_sdpa(benchmark::State& state, shape s, attnkit::variant kernel, attnkit:
 void bm_fma(benchmark::State& state, dtype t, attnkit_bench::fma_isa isa, int threads) {
     // About 2-10 ms per iteration on current cores.
     constexpr std::int64_t steps = std::int64_t(1) << 18;
-    double flop = 0;
+    double flop = 0, cpu_gflops = 0;
     try {
-        for (auto _ : state) flop = attnkit_bench::measure_fma(t, isa, threads, steps).flop;
+        for (auto _ : state) {
+            const attnkit_bench::fma_measurement m = attnkit_bench::measure_fma(t, isa, threads, steps);
+            flop = m.flop;
+            cpu_gflops += m.cpu_gflops;
+        }
     } catch (const std::exception& e) {
         state.SkipWithError(e.what());
         return;
     }
     state.counters["GFLOPS"] = benchmark::Counter(flop * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    // Sum over threads of FLOP per thread CPU second: what the cores do while
+    // they run the probe, whoever else shares the machine.
+    state.counters["GFLOPS_cpu"] = benchmark::Counter(cpu_gflops, benchmark::Counter::kAvgIterations);
     state.SetLabel(attnkit_bench::isa_name(isa));
 }
 
@@ -212,7 +224,39 @@ B* configure(B* b) {
 struct settings {
     std::vector<int> threads;  // for the multi-threaded variants
     double naive_max_gflop = 0.6;
+    std::string peaks;  // --attnkit_peak, as given
 };
+
+[[noreturn]] void usage_error(const std::string& what) {
+    std::fprintf(stderr, "attnkit_bench_prefill: %s\n", what.c_str());
+    std::exit(1);
+}
+
+// Applies --attnkit_peak=f32:1=145,f64:2=140,...
+void apply_peaks(const std::string& list) {
+    std::size_t pos = 0;
+    while (pos < list.size()) {
+        const std::size_t comma = std::min(list.find(',', pos), list.size());
+        const std::string item = list.substr(pos, comma - pos);
+        pos = comma + 1;
+        const std::size_t colon = item.find(':'), equals = item.find('=');
+        if (colon == std::string::npos || equals == std::string::npos || equals < colon)
+            usage_error("bad item '" + item + "' in --attnkit_peak (want <dtype>:<threads>=<GFLOP/s>)");
+        const std::string type = item.substr(0, colon);
+        if (type != "f32" && type != "f64") usage_error("bad dtype '" + type + "' in --attnkit_peak");
+        char* end = nullptr;
+        const std::string threads_text = item.substr(colon + 1, equals - colon - 1);
+        const long threads = std::strtol(threads_text.c_str(), &end, 10);
+        if (threads_text.empty() || *end != '\0' || threads < 1 || threads > 4096)
+            usage_error("bad thread count '" + threads_text + "' in --attnkit_peak");
+        const std::string value_text = item.substr(equals + 1);
+        const double value = std::strtod(value_text.c_str(), &end);
+        if (value_text.empty() || *end != '\0' || !(value > 0) || !std::isfinite(value))
+            usage_error("bad GFLOP/s '" + value_text + "' in --attnkit_peak");
+        attnkit_bench::set_fma_peak_gflops(type == "f32" ? dtype::f32 : dtype::f64, static_cast<int>(threads),
+                                           value);
+    }
+}
 
 int all_threads() { return std::max(1, omp_get_num_procs()); }
 
@@ -227,11 +271,8 @@ std::vector<int> parse_threads(const std::string& list) {
         } else {
             char* end = nullptr;
             const long n = std::strtol(item.c_str(), &end, 10);
-            if (item.empty() || *end != '\0' || n < 1 || n > 4096) {
-                std::fprintf(stderr, "attnkit_bench_prefill: bad thread count '%s' in --attnkit_threads\n",
-                             item.c_str());
-                std::exit(1);
-            }
+            if (item.empty() || *end != '\0' || n < 1 || n > 4096)
+                usage_error("bad thread count '" + item + "' in --attnkit_threads");
             out.push_back(static_cast<int>(n));
         }
         pos = comma + 1;
@@ -250,8 +291,13 @@ settings parse_own_flags(int* argc, char** argv) {
         const char* a = argv[i];
         if (std::strncmp(a, "--attnkit_threads=", 18) == 0) {
             threads = a + 18;
+        } else if (std::strncmp(a, "--attnkit_peak=", 15) == 0) {
+            cfg.peaks = a + 15;
         } else if (std::strncmp(a, "--attnkit_naive_max_gflop=", 26) == 0) {
-            cfg.naive_max_gflop = std::atof(a + 26);
+            char* end = nullptr;
+            cfg.naive_max_gflop = std::strtod(a + 26, &end);
+            if (end == a + 26 || *end != '\0' || !(cfg.naive_max_gflop >= 0))
+                usage_error(std::string("bad value in ") + a);
         } else {
             argv[kept++] = argv[i];
         }
@@ -352,6 +398,8 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("attnkit_bench_optimized", "no (numbers are not meaningful)");
 #endif
 
+    apply_peaks(cfg.peaks);
+    benchmark::AddCustomContext("fma_peak_given", cfg.peaks.empty() ? "none (measured)" : cfg.peaks);
     register_all(cfg);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
