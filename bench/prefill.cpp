@@ -14,7 +14,8 @@
 // Counters:
 //   GFLOPS       FLOP / second, FLOP as defined by attention_flop() below
 //   pct_peak     GFLOPS / fma_peak_gflops(dtype, threads) * 100
-//   peak_GFLOPS  that FMA peak (measured by this process, cached)
+//   peak_GFLOPS  that FMA peak (measured once by this process, or given with
+//                --attnkit_peak)
 //
 // Standard Google Benchmark flags apply (--benchmark_filter,
 // --benchmark_repetitions, --benchmark_enable_random_interleaving,
@@ -39,7 +40,6 @@
 #include <limits>
 #include <memory>
 #include <random>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
