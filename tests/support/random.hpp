@@ -19,6 +19,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "attnkit/attnkit.hpp"
@@ -260,13 +261,30 @@ buffer<T, Rank> make_input(rng& r, const std::array<index_t, Rank>& extents, con
     return b;
 }
 
-// A copy of b's view, laid out anew (gaps: NaN for floating point, false for bool).
+// A copy of a view's elements in a new buffer of the given layout (gaps: NaN
+// for floating point, false for bool).
+template <class E, std::size_t Rank>
+buffer<std::remove_const_t<E>, Rank> copy_view(const attnkit::strided_view<E, Rank>& t, const layout<Rank>& l) {
+    using T = std::remove_const_t<E>;
+    buffer<T, Rank> c = make_buffer<T>(t.extents(), l);
+    if constexpr (std::numeric_limits<T>::has_quiet_NaN) c.mem.fill(quiet_nan<T>());
+    fill_view(c, [&](const std::array<index_t, Rank>& idx) { return element(t, idx); });
+    return c;
+}
+
+// A copy of b's view, laid out anew.
 template <class T, std::size_t Rank>
 buffer<T, Rank> relayout(const buffer<T, Rank>& b, const layout<Rank>& l) {
-    buffer<T, Rank> c = make_buffer<T>(b.extents(), l);
-    if constexpr (std::numeric_limits<T>::has_quiet_NaN) c.mem.fill(quiet_nan<T>());
-    fill_view(c, [&](const std::array<index_t, Rank>& idx) { return element(b.view, idx); });
-    return c;
+    return copy_view(b.view, l);
+}
+
+// The part [first, first + count) of dimension dim of a view, as a view.
+template <class E, std::size_t Rank>
+attnkit::strided_view<E, Rank> slice(const attnkit::strided_view<E, Rank>& t, std::size_t dim, index_t first,
+                                     index_t count) {
+    std::array<index_t, Rank> extents = t.extents();
+    extents[dim] = count;
+    return attnkit::strided_view<E, Rank>(t.data() + first * t.stride(dim), extents, t.strides());
 }
 
 }  // namespace attnkit_test

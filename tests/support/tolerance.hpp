@@ -114,6 +114,19 @@ tolerance tolerance_from_naive(long double naive_out_error, long double naive_ls
             std::max(4 * naive_lse_error, 16 * u * std::max<long double>(max_abs_lse, 1))};
 }
 
+// Merging two partial attentions over disjoint key sets A and B through their
+// log-sum-exps (split-KV):
+//   L = log(exp(lse_A) + exp(lse_B)),  out = exp(lse_A - L) out_A + exp(lse_B - L) out_B.
+// With |lse^_X - lse_X| <= t_X and |out^_X - out_X| <= o_X, L moves by at most
+// t = max(t_A, t_B) (log-sum-exp is 1-Lipschitz in the max norm), each weight
+// exp(lse_X - L) by a factor within exp(+-2t), so, for |v| <= V,
+//   |out^ - out| <= exp(2t) max(o_A, o_B) + (exp(2t) - 1) V,   |L^ - L| <= t.
+inline tolerance merged_tolerance(const tolerance& a, const tolerance& b, long double max_abs_v) {
+    const long double t = std::max(a.lse, b.lse);
+    const long double grow = std::exp(2 * t);
+    return {grow * std::max(a.out, b.out) + (grow - 1) * max_abs_v, t};
+}
+
 // How far one kernel's result is from the oracle.
 struct deviation {
     long double out = 0, lse = 0;      // max abs error where the oracle is finite
