@@ -29,11 +29,17 @@ enum class variant {
     flash,      // tiled online softmax on one thread
 };
 
-// Tile sizes and thread count; 0 means "let attnkit choose".
+// Instruction set of the SIMD kernels. automatic takes the widest one the CPU
+// offers among those compiled in (see attnkit_add_isa_dispatch in README.md);
+// naming one that is not available falls back to the widest available.
+enum class isa { automatic, sse2, avx2, avx512, neon };
+
+// Tile sizes, thread count and instruction set; 0 means "let attnkit choose".
 struct config {
     index_t block_q = 0;   // query rows per tile
     index_t block_kv = 0;  // keys per tile
     int threads = 0;       // parallel variant only; 0 = OpenMP's default
+    isa instruction_set = isa::automatic;
 };
 
 // Optional inputs and outputs of sdpa() for element type T (float or double).

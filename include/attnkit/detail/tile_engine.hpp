@@ -1,0 +1,228 @@
+// attnkit: one query tile against its key tiles, the common engine of the
+// flash, blocked and parallel variants.
+//
+// Per query tile: pack scale * Q^T once; for each visible key tile compute
+// S^T = K Q^T, apply the causal and explicit masks, absorb the tile into the
+// online softmax, rescale the partial output and add P V; normalise once at
+// the end (FlashAttention-2's deferred normalisation). Tiles that every mask
+// removes are never computed; tiles that no mask touches are never masked.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <new>
+
+#include <xsimd/xsimd.hpp>
+
+#include "attnkit/detail/microkernels.hpp"
+#include "attnkit/mask.hpp"
+#include "attnkit/problem.hpp"
+#include "attnkit/softmax.hpp"
+#include "attnkit/tuning.hpp"
+
+namespace attnkit {
+namespace detail {
+
+inline constexpr index_t round_up(index_t x, index_t m) noexcept { return (x + m - 1) / m * m; }
+
+// Scratch memory of one worker, aligned for the widest vector. Allocated once
+// per call and thread, before any output is written.
+template <class T>
+class aligned_scratch {
+public:
+    static constexpr std::align_val_t alignment{64};
+    explicit aligned_scratch(index_t count)
+        : data_(static_cast<T*>(::operator new(sizeof(T) * static_cast<std::size_t>(std::max<index_t>(count, 1)),
+                                               alignment))) {}
+    ~aligned_scratch() { ::operator delete(data_, alignment); }
+    aligned_scratch(const aligned_scratch&) = delete;
+    aligned_scratch& operator=(const aligned_scratch&) = delete;
+    T* get() const noexcept { return data_; }
+
+private:
+    T* data_;
+};
+
+template <class T, class Arch, class Mask>
+class tile_engine {
+    using batch = xsimd::batch<T, Arch>;
+    using tile = tuning::register_tile<T, Arch>;
+    static constexpr index_t W = static_cast<index_t>(batch::size);
+    static constexpr T neg_inf = -std::numeric_limits<T>::infinity();
+
+public:
+    // block_kv = 0 makes one key tile of the whole row: the blocked variant's
+    // two-pass softmax over materialised score rows.
+    tile_engine(const problem<T>& p, const Mask& mask, index_t block_q, index_t block_kv)
+        : p_(p),
+          mask_(mask),
+          block_q_(round_up(std::max<index_t>(block_q, 1), W)),
+          block_kv_(block_kv > 0 ? block_kv : std::max<index_t>(p.seq_kv, 1)),
+          o_ld_(round_up(std::max<index_t>(p.head_dim_v, 1), W)),
+          qt_(p.head_dim * block_q_),
+          st_(round_up(block_kv_, tile::score_keys) * block_q_),
+          o_(block_q_ * o_ld_),
+          stats_(3 * block_q_) {}
+
+    index_t block_q() const noexcept { return block_q_; }
+
+    // Query rows [i0, i0 + block_q) of query head h in batch b.
+    void run(index_t b, index_t h, index_t i0) noexcept {
+        const index_t rows = std::min(block_q_, p_.seq_q - i0);
+        const index_t width = round_up(rows, W);
+        const index_t hk = h / p_.group;
+        const auto mask = mask_.at(b, h);
+        T* m = stats_.get();
+        T* l = m + block_q_;
+        T* alpha = l + block_q_;
+        online_softmax<T, Arch> softmax(m, l, width);
+        softmax.reset();
+        pack_queries(b, h, i0, rows, width);
+        std::fill(o_.get(), o_.get() + width * o_ld_, T(0));
+
+        const index_t keys_end = p_.visible_end(i0 + rows - 1);
+        for (index_t j0 = 0; j0 < keys_end; j0 += block_kv_) {
+            const index_t keys = std::min(block_kv_, keys_end - j0);
+            const tile_class explicit_class = mask.classify(i0, i0 + rows, j0, j0 + keys);
+            if (explicit_class == tile_class::skip) continue;
+            // The causal mask cuts this tile iff its last key is past the first row's limit.
+            const bool causal_cut = j0 + keys - 1 > i0 + p_.causal_offset;
+
+            compute_scores(b, hk, j0, keys, width);
+            if (explicit_class != tile_class::clear) mask.apply(st_.get(), block_q_, i0, rows, j0, keys);
+            if (causal_cut) apply_causal(i0, j0, keys, width);
+            softmax.absorb(st_.get(), keys, block_q_, alpha);
+            rescale_accumulator(alpha, width);
+            const bool holed = causal_cut || explicit_class == tile_class::holed;
+            if (holed && !values_finite(b, hk, j0, keys))
+                accumulate_visible_values(b, hk, i0, rows, j0, keys, mask);
+            else
+                accumulate_values(b, hk, j0, keys, width);
+        }
+        write_output(b, h, i0, rows, softmax);
+    }
+
+private:
+    const T* k_row(index_t b, index_t hk, index_t j) const noexcept {
+        return p_.k.data() + b * p_.k.stride(0) + hk * p_.k.stride(1) + j * p_.k.stride(2);
+    }
+    const T* v_row(index_t b, index_t hk, index_t j) const noexcept {
+        return p_.v.data() + b * p_.v.stride(0) + hk * p_.v.stride(1) + j * p_.v.stride(2);
+    }
+
+    // qt[d][i] = scale * q[i][d]; padding columns are zero so they stay finite.
+    void pack_queries(index_t b, index_t h, index_t i0, index_t rows, index_t width) noexcept {
+        T* qt = qt_.get();
+        const T* q = p_.q.data() + b * p_.q.stride(0) + h * p_.q.stride(1) + i0 * p_.q.stride(2);
+        for (index_t i = 0; i < rows; ++i)
+            for (index_t d = 0; d < p_.head_dim; ++d) qt[d * block_q_ + i] = p_.scale * q[i * p_.q.stride(2) + d];
+        for (index_t d = 0; d < p_.head_dim; ++d)
+            for (index_t i = rows; i < width; ++i) qt[d * block_q_ + i] = T(0);
+    }
+
+    void compute_scores(index_t b, index_t hk, index_t j0, index_t keys, index_t width) noexcept {
+        constexpr int MR = tile::score_keys;
+        constexpr int NR = tile::score_vectors;
+        const index_t vectors = width / W;
+        for (index_t n0 = 0; n0 < vectors; n0 += NR) {
+            const int nr = static_cast<int>(std::min<index_t>(NR, vectors - n0));
+            for (index_t r0 = 0; r0 < keys; r0 += MR) {
+                // Rows past the tile repeat its last key: computed, never read.
+                const T* rows_ptr[MR];
+                for (int r = 0; r < MR; ++r) rows_ptr[r] = k_row(b, hk, j0 + std::min<index_t>(r0 + r, keys - 1));
+                T* out = st_.get() + r0 * block_q_ + n0 * W;
+                const T* qt = qt_.get() + n0 * W;
+                with_width<NR>(nr, [&](auto n) {
+                    scores_block<T, Arch, MR, decltype(n)::value>(rows_ptr, qt, block_q_, p_.head_dim, out, block_q_);
+                });
+            }
+        }
+    }
+
+    // Key j is hidden from queries i < j - causal_offset: a prefix of its row of S^T.
+    void apply_causal(index_t i0, index_t j0, index_t keys, index_t width) noexcept {
+        for (index_t r = 0; r < keys; ++r) {
+            const index_t cut = std::clamp<index_t>(j0 + r - p_.causal_offset - i0, 0, width);
+            std::fill(st_.get() + r * block_q_, st_.get() + r * block_q_ + cut, neg_inf);
+        }
+    }
+
+    void rescale_accumulator(const T* alpha, index_t width) noexcept {
+        for (index_t i = 0; i < width; ++i) {
+            const batch a(alpha[i]);
+            T* row = o_.get() + i * o_ld_;
+            for (index_t c = 0; c < o_ld_; c += W) (batch::load_aligned(row + c) * a).store_aligned(row + c);
+        }
+    }
+
+    // A removed key has weight exactly 0, and 0 * v is 0 unless v is NaN or
+    // infinite: only then must removed keys be skipped one by one.
+    bool values_finite(index_t b, index_t hk, index_t j0, index_t keys) const noexcept {
+        for (index_t j = j0; j < j0 + keys; ++j) {
+            const T* v = v_row(b, hk, j);
+            for (index_t c = 0; c < p_.head_dim_v; ++c)
+                if (!std::isfinite(v[c])) return false;
+        }
+        return true;
+    }
+
+    void accumulate_values(index_t b, index_t hk, index_t j0, index_t keys, index_t width) noexcept {
+        constexpr int MR = tile::value_rows;
+        constexpr int NR = tile::value_vectors;
+        const index_t full_vectors = p_.head_dim_v / W;
+        const T* v = v_row(b, hk, j0);
+        const index_t v_stride = p_.v.stride(2);
+        for (index_t n0 = 0; n0 < full_vectors; n0 += NR) {
+            const int nr = static_cast<int>(std::min<index_t>(NR, full_vectors - n0));
+            with_width<NR>(nr, [&](auto n) {
+                for (index_t i = 0; i < width; i += MR)
+                    weighted_sum_block<T, Arch, MR, decltype(n)::value>(st_.get() + i, block_q_, v + n0 * W, v_stride,
+                                                                        keys, o_.get() + i * o_ld_ + n0 * W, o_ld_);
+            });
+        }
+        const index_t tail = p_.head_dim_v - full_vectors * W;
+        if (tail > 0)
+            for (index_t i = 0; i < width; i += MR)
+                weighted_sum_tail<T, MR>(st_.get() + i, block_q_, v + full_vectors * W, v_stride, keys, tail,
+                                         o_.get() + i * o_ld_ + full_vectors * W, o_ld_);
+    }
+
+    // The NaN-safe path: each row adds only the keys it sees.
+    template <class Head>
+    void accumulate_visible_values(index_t b, index_t hk, index_t i0, index_t rows, index_t j0, index_t keys,
+                                   const Head& mask) noexcept {
+        for (index_t i = 0; i < rows; ++i) {
+            T* acc = o_.get() + i * o_ld_;
+            const index_t end = std::min(j0 + keys, p_.visible_end(i0 + i));
+            for (index_t j = j0; j < end; ++j) {
+                if (mask.bias(i0 + i, j) == neg_inf) continue;
+                const T w = st_.get()[(j - j0) * block_q_ + i];
+                const T* v = v_row(b, hk, j);
+                for (index_t c = 0; c < p_.head_dim_v; ++c) acc[c] += w * v[c];
+            }
+        }
+    }
+
+    void write_output(index_t b, index_t h, index_t i0, index_t rows, const online_softmax<T, Arch>& softmax) noexcept {
+        const index_t full = p_.head_dim_v / W * W;
+        for (index_t i = 0; i < rows; ++i) {
+            const T inv = softmax.normaliser(i);
+            const T* acc = o_.get() + i * o_ld_;
+            T* out = p_.out.data() + b * p_.out.stride(0) + h * p_.out.stride(1) + (i0 + i) * p_.out.stride(2);
+            const batch scale(inv);
+            for (index_t c = 0; c < full; c += W) (batch::load_aligned(acc + c) * scale).store_unaligned(out + c);
+            for (index_t c = full; c < p_.head_dim_v; ++c) out[c] = acc[c] * inv;
+            if (p_.lse.data()) p_.lse(b, h, i0 + i) = softmax.log_sum_exp(i);
+        }
+    }
+
+    const problem<T>& p_;
+    const Mask& mask_;
+    index_t block_q_, block_kv_, o_ld_;
+    aligned_scratch<T> qt_, st_, o_, stats_;
+};
+
+}  // namespace detail
+}  // namespace attnkit

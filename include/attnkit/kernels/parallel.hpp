@@ -1,0 +1,62 @@
+// attnkit: the parallel variant: flash tiles spread over OpenMP threads.
+//
+// Work items are (query tile, batch, query head). Each item is computed by one
+// thread with the same arithmetic as the flash variant, so the result is
+// bitwise identical for every thread count. Causal masking makes late query
+// tiles the most expensive: items are handed out dynamically, most expensive
+// first, which bounds the imbalance by one item. Within a tile index the query
+// heads of a kv head are adjacent, so threads working at the same moment share
+// that kv head's K and V rows in the last-level cache.
+// Without OpenMP (the consumer did not compile with it) it runs on one thread.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "attnkit/detail/tile_engine.hpp"
+#include "attnkit/tuning.hpp"
+
+namespace attnkit {
+namespace kernels {
+
+template <class T, class Arch, class Mask>
+void parallel(const problem<T>& p, const Mask& mask) {
+    using engine_t = detail::tile_engine<T, Arch, Mask>;
+    constexpr auto defaults = tuning::default_blocks<T>();
+    const index_t block_q = p.tiles.block_q ? p.tiles.block_q : defaults.block_q;
+    const index_t block_kv = p.tiles.block_kv ? p.tiles.block_kv : defaults.block_kv;
+#ifdef _OPENMP
+    const int threads = p.tiles.threads > 0 ? p.tiles.threads : omp_get_max_threads();
+#else
+    const int threads = 1;
+#endif
+    // Scratch for every thread is allocated here, outside the parallel region,
+    // so an allocation failure throws before anything is written.
+    std::vector<std::unique_ptr<engine_t>> engines;
+    for (int t = 0; t < threads; ++t) engines.push_back(std::make_unique<engine_t>(p, mask, block_q, block_kv));
+
+    const index_t step = engines.front()->block_q();
+    const index_t tiles = (p.seq_q + step - 1) / step;
+    const index_t heads = p.batch * p.heads_q;
+    const index_t items = tiles * heads;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+#endif
+    for (index_t item = 0; item < items; ++item) {
+#ifdef _OPENMP
+        engine_t& engine = *engines[static_cast<std::size_t>(omp_get_thread_num())];
+#else
+        engine_t& engine = *engines.front();
+#endif
+        const index_t tile = tiles - 1 - item / heads;  // causal: latest, most expensive tiles first
+        const index_t bh = item % heads;
+        engine.run(bh / p.heads_q, bh % p.heads_q, tile * step);
+    }
+}
+
+}  // namespace kernels
+}  // namespace attnkit
