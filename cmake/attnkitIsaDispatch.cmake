@@ -1,0 +1,94 @@
+# attnkit_add_isa_dispatch(<target>)
+#
+# Builds attnkit's kernels into <target> once per instruction set, so that one
+# binary runs at its best on any machine of its architecture: the library picks,
+# at run time, the best instruction set the CPU supports among those compiled in.
+#
+# For each instruction set this adds to <target> one generated source file,
+#
+#   #include <attnkit/detail/isa_instance.hpp>
+#   template struct attnkit::detail::isa_kernels<ARCH_TYPE>;
+#
+# compiled with that instruction set's flags (per-source COMPILE_OPTIONS: the
+# rest of <target> keeps its own flags), and the PRIVATE compile definitions
+# ATTNKIT_ISA_DISPATCH=1 and ATTNKIT_HAVE_ISA_<NAME>=1 for each added set.
+#
+#   x86-64   avx512  -mavx512f -mavx512cd -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma
+#                                                        xsimd::avx512bw
+#            avx2    -mavx2 -mfma                        xsimd::fma3<xsimd::avx2>
+#            sse2    (none)                              xsimd::sse2
+#   aarch64  neon    (none)                              xsimd::neon64
+#
+# <target> must be an executable or a library with sources (not INTERFACE), and
+# must link attnkit::attnkit itself (this function leaves its link line alone).
+# Without this function, attnkit uses the instruction set that the including
+# translation unit is compiled for.
+#
+# The function is defined by attnkit's top-level CMakeLists.txt (for
+# add_subdirectory users) and by attnkitConfig.cmake (for find_package users).
+
+include_guard(GLOBAL)
+
+function(attnkit_add_isa_dispatch target)
+    if(ARGC GREATER 1)
+        message(FATAL_ERROR "attnkit_add_isa_dispatch: takes one target, got: ${ARGV}")
+    endif()
+    if(NOT TARGET "${target}")
+        message(FATAL_ERROR "attnkit_add_isa_dispatch: `${target}` is not a target")
+    endif()
+    get_target_property(_type "${target}" TYPE)
+    if(_type STREQUAL "INTERFACE_LIBRARY" OR _type STREQUAL "UTILITY")
+        message(FATAL_ERROR "attnkit_add_isa_dispatch: `${target}` is a ${_type}; "
+                            "it needs a target that compiles sources (an executable or a library)")
+    endif()
+    get_target_property(_imported "${target}" IMPORTED)
+    if(_imported)
+        message(FATAL_ERROR "attnkit_add_isa_dispatch: `${target}` is an imported target")
+    endif()
+
+    # The flags below are GCC/Clang spellings.
+    if(NOT CMAKE_CXX_COMPILER_ID MATCHES "^(GNU|Clang|AppleClang|IntelLLVM)$"
+       OR CMAKE_CXX_COMPILER_FRONTEND_VARIANT STREQUAL "MSVC")
+        message(FATAL_ERROR "attnkit_add_isa_dispatch: compiler ${CMAKE_CXX_COMPILER_ID} is not supported "
+                            "(GCC- or Clang-style flags are needed)")
+    endif()
+
+    # Each entry: name|arch type|flags separated by spaces.
+    set(_isas "")
+    if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+        list(APPEND _isas
+             "avx512|xsimd::avx512bw|-mavx512f -mavx512cd -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma"
+             "avx2|xsimd::fma3<xsimd::avx2>|-mavx2 -mfma"
+             "sse2|xsimd::sse2|")
+    elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+        list(APPEND _isas "neon|xsimd::neon64|")
+    else()
+        message(FATAL_ERROR "attnkit_add_isa_dispatch: no instruction sets known for processor "
+                            "`${CMAKE_SYSTEM_PROCESSOR}` (x86_64 and aarch64 are supported)")
+    endif()
+
+    get_target_property(_binary_dir "${target}" BINARY_DIR)
+    set(_dir "${_binary_dir}/attnkit_isa_dispatch/${target}")
+
+    foreach(_entry IN LISTS _isas)
+        string(REPLACE "|" ";" _fields "${_entry}")
+        list(GET _fields 0 _name)
+        list(GET _fields 1 ATTNKIT_ISA_ARCH_TYPE)
+        list(GET _fields 2 _flags)
+        separate_arguments(_flags UNIX_COMMAND "${_flags}")
+
+        set(_source "${_dir}/isa_${_name}.cpp")
+        file(CONFIGURE OUTPUT "${_source}"
+             CONTENT "#include <attnkit/detail/isa_instance.hpp>\ntemplate struct attnkit::detail::isa_kernels<@ATTNKIT_ISA_ARCH_TYPE@>;\n"
+             @ONLY)
+        target_sources("${target}" PRIVATE "${_source}")
+        # Source properties are directory-scoped: attach them where the target lives.
+        set_source_files_properties("${_source}" TARGET_DIRECTORY "${target}"
+                                    PROPERTIES COMPILE_OPTIONS "${_flags}")
+
+        string(TOUPPER "${_name}" _upper)
+        target_compile_definitions("${target}" PRIVATE "ATTNKIT_HAVE_ISA_${_upper}=1")
+    endforeach()
+
+    target_compile_definitions("${target}" PRIVATE ATTNKIT_ISA_DISPATCH=1)
+endfunction()
