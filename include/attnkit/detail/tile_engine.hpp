@@ -177,16 +177,20 @@ private:
         for (index_t n0 = 0; n0 < full_vectors; n0 += NR) {
             const int nr = static_cast<int>(std::min<index_t>(NR, full_vectors - n0));
             with_width<NR>(nr, [&](auto n) {
-                for (index_t i = 0; i < width; i += MR)
-                    weighted_sum_block<T, Arch, MR, decltype(n)::value>(st_.get() + i, block_q_, v + n0 * W, v_stride,
-                                                                        keys, o_.get() + i * o_ld_ + n0 * W, o_ld_);
+                for (index_t i = 0; i < width; i += MR) {
+                    const int mr = static_cast<int>(std::min<index_t>(MR, width - i));
+                    with_width<MR>(mr, [&](auto m) {
+                        weighted_sum_block<T, Arch, decltype(m)::value, decltype(n)::value>(
+                            st_.get() + i, block_q_, v + n0 * W, v_stride, keys, o_.get() + i * o_ld_ + n0 * W, o_ld_);
+                    });
+                }
             });
         }
         const index_t tail = p_.head_dim_v - full_vectors * W;
         if (tail > 0)
-            for (index_t i = 0; i < width; i += MR)
-                weighted_sum_tail<T, MR>(st_.get() + i, block_q_, v + full_vectors * W, v_stride, keys, tail,
-                                         o_.get() + i * o_ld_ + full_vectors * W, o_ld_);
+            for (index_t i = 0; i < width; ++i)
+                weighted_sum_tail<T, 1>(st_.get() + i, block_q_, v + full_vectors * W, v_stride, keys, tail,
+                                        o_.get() + i * o_ld_ + full_vectors * W, o_ld_);
     }
 
     // The NaN-safe path: each row adds only the keys it sees.
