@@ -6,7 +6,10 @@
 // tiles the most expensive: items are handed out dynamically, most expensive
 // first, which bounds the imbalance by one item. Within a tile index the query
 // heads of a kv head are adjacent, so threads working at the same moment share
-// that kv head's K and V rows in the last-level cache.
+// that kv head's K and V rows in the last-level cache. A static partition into
+// contiguous runs of equal cost (one head per thread, K and V kept in L2) was
+// measured 25% slower on a shared 16-core host: dynamic hand-out absorbs the
+// jitter of other tenants, which a static split turns into idle threads.
 // Without OpenMP (the consumer did not compile with it) it runs on one thread.
 #pragma once
 
