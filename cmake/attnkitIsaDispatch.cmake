@@ -54,12 +54,26 @@ function(attnkit_add_isa_dispatch target)
     endif()
 
     # Each entry: name|arch type|flags separated by spaces.
+    #
+    # Narrowest first, on purpose. Inline functions that are not inlined (from
+    # the standard library, say) get a copy in every unit that uses them, each
+    # compiled with that unit's flags, and the linker keeps the first copy in
+    # link order. The target's own sources come first, then these units in this
+    # order, so the copy kept is never wider than any of its callers: no AVX
+    # instruction can leak into the SSE2 path through a shared inline function.
     set(_isas "")
     if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+        set(_avx512_flags "-mavx512f -mavx512cd -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma")
+        # GCC before 13 warns about its own AVX-512 intrinsics (the `__Y = __Y`
+        # of _mm512_undefined_*, GCC bug 105593): silence that false positive in
+        # the generated unit, which holds no code of the caller's.
+        if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+            string(APPEND _avx512_flags " -Wno-maybe-uninitialized")
+        endif()
         list(APPEND _isas
-             "avx512|xsimd::avx512bw|-mavx512f -mavx512cd -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma"
+             "sse2|xsimd::sse2|"
              "avx2|xsimd::fma3<xsimd::avx2>|-mavx2 -mfma"
-             "sse2|xsimd::sse2|")
+             "avx512|xsimd::avx512bw|${_avx512_flags}")
     elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
         list(APPEND _isas "neon|xsimd::neon64|")
     else()
