@@ -18,7 +18,7 @@ const std::vector<index_t> seq_lengths{1, 3, 17, 33, 127};
 const std::vector<index_t> head_dims{1, 8, 63, 64, 80, 96, 128, 256};
 
 // Keeps one case's oracle work (long double, B*H*Sq*Skv*(D+Dv)) moderate.
-constexpr index_t work_limit = 4'000'000;
+constexpr index_t work_limit = 2'000'000;
 
 index_t work(const shape& s) {
     return s.batch * s.heads_q * s.seq_q * s.seq_kv * (s.head_dim + s.head_dim_v);
@@ -95,7 +95,7 @@ TEMPLATE_TEST_CASE("long sequences (up to 1000 queries and keys)", "[shapes][lon
     rng r(0x5eed0004);
     // {seq_q, seq_kv, head_dim}: few combinations, single batch and head.
     const std::vector<std::array<index_t, 3>> sizes{
-        {1000, 1000, 8}, {1000, 17, 64}, {17, 1000, 64}, {1, 1000, 256}, {1000, 1, 1}, {127, 1000, 80}};
+        {1000, 1000, 8}, {1000, 17, 64}, {17, 1000, 64}, {1, 1000, 256}, {1000, 1, 1}, {33, 1000, 80}};
     for (const auto& [sq, skv, d] : sizes) {
         shape s;
         s.seq_q = sq;
@@ -122,9 +122,9 @@ TEMPLATE_TEST_CASE("tile sizes and thread counts do not change the result", "[sh
     using T = TestType;
     rng r(0x5eed0006);
     shape s;
-    s.batch = 2;
-    s.heads_q = 4;
-    s.heads_kv = 2;
+    s.batch = 1;
+    s.heads_q = 2;
+    s.heads_kv = 1;
     s.seq_q = 33;
     s.seq_kv = 127;
     s.head_dim = 63;

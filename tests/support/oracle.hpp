@@ -153,7 +153,7 @@ oracle_result oracle(attnkit::tensor4<const T> q, attnkit::tensor4<const T> k, a
                     }
                 }
 
-                long double* o = &r.out[r.row(b, h, i) * static_cast<std::size_t>(r.dim_v)];
+                long double* o = r.out.data() + r.row(b, h, i) * static_cast<std::size_t>(r.dim_v);
                 if (st.keys == 0) continue;  // zeros and -inf, as initialised
                 if (nan_score) {
                     for (index_t d = 0; d < r.dim_v; ++d) o[d] = nan;
