@@ -26,6 +26,10 @@ struct register_tile {
     // while the key rows stream past it. Measured against 12x2, 8x3 and 6x4.
     static constexpr int score_keys = wide_file ? 14 : 6;
     static constexpr int score_vectors = 2;
+    // The product over head_dim runs in chunks of score_depth, so the Q^T
+    // panel (score_depth x score_vectors vectors) is 16 KiB and stays in half a
+    // 32 KiB L1d at any head_dim (the study's square shapes reach 1024).
+    static constexpr int score_depth = 16384 / (score_vectors * lanes * static_cast<int>(sizeof(T)));
     // O += P V: value_rows x value_vectors accumulators + value_vectors loads
     // + 1 broadcast: 8 x 3 + 3 + 1 = 28 of 32, 4 x 2 + 2 + 1 = 11 of 16. 24
     // multiply-adds per 3 value loads keep the V panel's L1 traffic in budget.

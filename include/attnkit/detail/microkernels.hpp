@@ -15,20 +15,22 @@
 namespace attnkit {
 namespace detail {
 
-// S^T[r][q] = sum_d k_rows[r][d] * qt[d][q] for MR keys and NR vectors of queries.
-// qt: [head_dim][qt_ld], st: [MR][st_ld], both aligned to the vector size.
+// S^T[r][q] (+)= sum_{d in [d0, d1)} k_rows[r][d] * qt[d][q] for MR keys and NR
+// vectors of queries; accumulate adds to st instead of overwriting it (the
+// chunks of a long head_dim). qt: [head_dim][qt_ld], st: [MR][st_ld], aligned.
 template <class T, class Arch, int MR, int NR>
-inline void scores_block(const T* const* k_rows, const T* qt, index_t qt_ld, index_t head_dim, T* st,
-                         index_t st_ld) noexcept {
+inline void scores_block(const T* const* k_rows, const T* qt, index_t qt_ld, index_t d0, index_t d1, T* st,
+                         index_t st_ld, bool accumulate) noexcept {
     using batch = xsimd::batch<T, Arch>;
     constexpr index_t W = static_cast<index_t>(batch::size);
     batch acc[MR][NR];
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 16
-        for (int n = 0; n < NR; ++n) acc[r][n] = batch(T(0));
+        for (int n = 0; n < NR; ++n)
+            acc[r][n] = accumulate ? batch::load_aligned(st + r * st_ld + n * W) : batch(T(0));
 
-    for (index_t d = 0; d < head_dim; ++d) {
+    for (index_t d = d0; d < d1; ++d) {
         const T* qrow = qt + d * qt_ld;
         batch qv[NR];
 #pragma GCC unroll 16
@@ -44,6 +46,13 @@ inline void scores_block(const T* const* k_rows, const T* qt, index_t qt_ld, ind
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 16
         for (int n = 0; n < NR; ++n) acc[r][n].store_aligned(st + r * st_ld + n * W);
+}
+
+// The whole of head_dim in one pass, overwriting st.
+template <class T, class Arch, int MR, int NR>
+inline void scores_block(const T* const* k_rows, const T* qt, index_t qt_ld, index_t head_dim, T* st,
+                         index_t st_ld) noexcept {
+    scores_block<T, Arch, MR, NR>(k_rows, qt, qt_ld, 0, head_dim, st, st_ld, false);
 }
 
 // acc[r][c] += sum_j p[j][r] * v_rows(j)[c] for MR queries and NR vectors of

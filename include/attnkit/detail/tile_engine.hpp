@@ -58,8 +58,9 @@ public:
     tile_engine(const problem<T>& p, const Mask& mask, index_t block_q, index_t block_kv)
         : p_(p),
           mask_(mask),
-          block_q_(round_up(std::max<index_t>(block_q, 1), W)),
-          block_kv_(block_kv > 0 ? block_kv : std::max<index_t>(p.seq_kv, 1)),
+          // Tiles never exceed the problem: small calls get small scratch.
+          block_q_(round_up(std::clamp<index_t>(block_q, 1, std::max<index_t>(p.seq_q, 1)), W)),
+          block_kv_(std::clamp<index_t>(block_kv > 0 ? block_kv : p.seq_kv, 1, std::max<index_t>(p.seq_kv, 1))),
           o_ld_(round_up(std::max<index_t>(p.head_dim_v, 1), W)),
           qt_(p.head_dim * block_q_),
           st_(round_up(block_kv_, tile::score_keys) * block_q_),
@@ -126,17 +127,23 @@ private:
         constexpr int MR = tile::score_keys;
         constexpr int NR = tile::score_vectors;
         const index_t vectors = width / W;
-        for (index_t n0 = 0; n0 < vectors; n0 += NR) {
-            const int nr = static_cast<int>(std::min<index_t>(NR, vectors - n0));
-            for (index_t r0 = 0; r0 < keys; r0 += MR) {
-                // Rows past the tile repeat its last key: computed, never read.
-                const T* rows_ptr[MR];
-                for (int r = 0; r < MR; ++r) rows_ptr[r] = k_row(b, hk, j0 + std::min<index_t>(r0 + r, keys - 1));
-                T* out = st_.get() + r0 * block_q_ + n0 * W;
-                const T* qt = qt_.get() + n0 * W;
-                with_width<NR>(nr, [&](auto n) {
-                    scores_block<T, Arch, MR, decltype(n)::value>(rows_ptr, qt, block_q_, p_.head_dim, out, block_q_);
-                });
+        // head_dim = 0 still has to write the (zero) scores.
+        const index_t depth = std::max<index_t>(p_.head_dim, 1);
+        for (index_t d0 = 0; d0 < depth; d0 += tile::score_depth) {
+            const index_t d1 = std::min<index_t>(d0 + tile::score_depth, p_.head_dim);
+            for (index_t n0 = 0; n0 < vectors; n0 += NR) {
+                const int nr = static_cast<int>(std::min<index_t>(NR, vectors - n0));
+                for (index_t r0 = 0; r0 < keys; r0 += MR) {
+                    // Rows past the tile repeat its last key: computed, never read.
+                    const T* rows_ptr[MR];
+                    for (int r = 0; r < MR; ++r) rows_ptr[r] = k_row(b, hk, j0 + std::min<index_t>(r0 + r, keys - 1));
+                    T* out = st_.get() + r0 * block_q_ + n0 * W;
+                    const T* qt = qt_.get() + n0 * W;
+                    with_width<NR>(nr, [&](auto n) {
+                        scores_block<T, Arch, MR, decltype(n)::value>(rows_ptr, qt, block_q_, d0, d1, out, block_q_,
+                                                                      d0 > 0);
+                    });
+                }
             }
         }
     }
