@@ -144,3 +144,27 @@ TEMPLATE_TEST_CASE("tile sizes and thread counts do not change the result", "[sh
         for_each_variant([&](attnkit::variant v) { run_case(c, e, v); });
     }
 }
+
+TEMPLATE_TEST_CASE("every instruction set gives the same function", "[shapes][isa]", float, double) {
+    using T = TestType;
+    rng r(0x5eed0007);
+    // An instruction set the CPU lacks (or that is not compiled in) falls back
+    // to the widest available one, so every name is valid everywhere.
+    shape s;
+    s.batch = 2;
+    s.heads_q = 4;
+    s.heads_kv = 2;
+    s.seq_q = 33;
+    s.seq_kv = 127;
+    s.head_dim = 80;
+    s.head_dim_v = 63;
+    sdpa_case<T> c = make_case<T>(r, s);
+    c.causal_mode = attnkit::causal::bottom_right;
+    c.additive_mask = random_additive_mask<T>(r, mask_extents(s, mask_pattern::per_batch), -1.0, 1.0, 0.2);
+    const expectation e = expect(c);
+    for (const attnkit::isa x :
+         {attnkit::isa::automatic, attnkit::isa::sse2, attnkit::isa::avx2, attnkit::isa::avx512, attnkit::isa::neon}) {
+        c.tiles.instruction_set = x;
+        for_each_variant([&](attnkit::variant v) { run_case(c, e, v); });
+    }
+}

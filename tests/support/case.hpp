@@ -40,6 +40,17 @@ inline const char* causal_name(attnkit::causal c) {
     return "?";
 }
 
+inline const char* instruction_set_name(attnkit::isa x) {
+    switch (x) {
+        case attnkit::isa::automatic: return "automatic";
+        case attnkit::isa::sse2: return "sse2";
+        case attnkit::isa::avx2: return "avx2";
+        case attnkit::isa::avx512: return "avx512";
+        case attnkit::isa::neon: return "neon";
+    }
+    return "?";
+}
+
 // The mask shapes PyTorch users pass, named by which dimensions broadcast.
 enum class mask_pattern { full, shared, per_batch, per_head, key_padding, per_key, per_query, scalar };
 
@@ -118,6 +129,8 @@ struct sdpa_case {
             s << "; additive mask " << list(additive_mask->extents()) << " " << additive_mask->layout_name;
         if (tiles.block_q || tiles.block_kv || tiles.threads)
             s << "; block_q " << tiles.block_q << ", block_kv " << tiles.block_kv << ", threads " << tiles.threads;
+        if (tiles.instruction_set != attnkit::isa::automatic)
+            s << "; isa " << instruction_set_name(tiles.instruction_set);
         return s.str();
     }
 
