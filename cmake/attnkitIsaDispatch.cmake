@@ -65,10 +65,12 @@ function(attnkit_add_isa_dispatch target)
     if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
         set(_avx512_flags "-mavx512f -mavx512cd -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma")
         # GCC before 13 warns about its own AVX-512 intrinsics (the `__Y = __Y`
-        # of _mm512_undefined_*, GCC bug 105593): silence that false positive in
-        # the generated unit, which holds no code of the caller's.
+        # of _mm512_undefined_*, GCC bug 105593; -Wmaybe-uninitialized when
+        # optimising, -Wuninitialized under the sanitizers): silence that false
+        # positive in the generated unit, which holds no code of the caller's.
+        # The same kernels still get both warnings in the SSE2 and AVX2 units.
         if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
-            string(APPEND _avx512_flags " -Wno-maybe-uninitialized")
+            string(APPEND _avx512_flags " -Wno-uninitialized -Wno-maybe-uninitialized")
         endif()
         list(APPEND _isas
              "sse2|xsimd::sse2|"
@@ -79,6 +81,15 @@ function(attnkit_add_isa_dispatch target)
     else()
         message(FATAL_ERROR "attnkit_add_isa_dispatch: no instruction sets known for processor "
                             "`${CMAKE_SYSTEM_PROCESSOR}` (x86_64 and aarch64 are supported)")
+    endif()
+
+    # On a library the definitions are PUBLIC: every target that links it then
+    # dispatches to the instances compiled once into it (a project with many
+    # executables compiles the kernels once, not once per executable).
+    if(_type MATCHES "^(STATIC_LIBRARY|SHARED_LIBRARY|OBJECT_LIBRARY|MODULE_LIBRARY)$")
+        set(_scope PUBLIC)
+    else()
+        set(_scope PRIVATE)
     endif()
 
     get_target_property(_binary_dir "${target}" BINARY_DIR)
@@ -101,8 +112,8 @@ function(attnkit_add_isa_dispatch target)
                                     PROPERTIES COMPILE_OPTIONS "${_flags}")
 
         string(TOUPPER "${_name}" _upper)
-        target_compile_definitions("${target}" PRIVATE "ATTNKIT_HAVE_ISA_${_upper}=1")
+        target_compile_definitions("${target}" ${_scope} "ATTNKIT_HAVE_ISA_${_upper}=1")
     endforeach()
 
-    target_compile_definitions("${target}" PRIVATE ATTNKIT_ISA_DISPATCH=1)
+    target_compile_definitions("${target}" ${_scope} ATTNKIT_ISA_DISPATCH=1)
 endfunction()
