@@ -1,0 +1,107 @@
+// Determinism: the same call gives the same bits, run after run and whatever
+// the thread count (options.tiles.threads), and the parallel variant gives the
+// bits of the flash variant it spreads over threads.
+#include <array>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/case.hpp"
+#include "support/random.hpp"
+#include "support/variants.hpp"
+
+using namespace attnkit_test;
+using attnkit::index_t;
+
+namespace {
+
+shape prefill_shape() {
+    shape s;
+    s.batch = 2;
+    s.heads_q = 4;
+    s.heads_kv = 2;
+    s.seq_q = 70;
+    s.seq_kv = 150;
+    s.head_dim = 24;
+    s.head_dim_v = 16;
+    return s;
+}
+
+shape decode_shape() {
+    shape s;
+    s.batch = 2;
+    s.heads_q = 8;
+    s.heads_kv = 2;
+    s.seq_q = 2;
+    s.seq_kv = 700;
+    s.head_dim = 32;
+    s.head_dim_v = 32;
+    return s;
+}
+
+// The cases: plain, causal with an additive mask, and a boolean key-padding mask.
+template <class T>
+std::vector<sdpa_case<T>> determinism_cases(rng& r, const shape& s) {
+    std::vector<sdpa_case<T>> cases;
+    cases.push_back(make_case<T>(r, s));
+    cases.back().label = "no mask";
+    cases.push_back(make_case<T>(r, s, layouts::bshd(), layouts::bshd(), layouts::bshd()));
+    cases.back().causal_mode = attnkit::causal::bottom_right;
+    cases.back().additive_mask = random_additive_mask<T>(r, s.mask_full(), -2.0, 2.0, 0.2);
+    cases.back().label = "BSHD, causal bottom_right, additive mask";
+    cases.push_back(make_case<T>(r, s));
+    cases.back().bool_mask = random_bool_mask(r, {s.batch, 1, 1, s.seq_kv}, 0.8);
+    cases.back().label = "key padding";
+    return cases;
+}
+
+template <class T>
+void check_same_bits(const run_output<T>& a, const run_output<T>& b) {
+    CHECK(bitwise_equal(a.out.cview(), b.out.cview()));
+    REQUIRE(a.lse);
+    REQUIRE(b.lse);
+    CHECK(bitwise_equal(attnkit::tensor3<const T>(a.lse->view), attnkit::tensor3<const T>(b.lse->view)));
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("determinism: repeated runs and thread counts 1..4 give the same bits", "[determinism]", float,
+                   double) {
+    using T = TestType;
+    rng r(0xde7e0001);
+    for (const shape& s : {prefill_shape(), decode_shape()})
+        for (sdpa_case<T>& c : determinism_cases<T>(r, s))
+            for (const attnkit::variant v :
+                 {attnkit::variant::parallel, attnkit::variant::decode, attnkit::variant::automatic}) {
+                INFO("case: " << c.describe());
+                INFO("variant: " << variant_name(v));
+                c.tiles.threads = 1;
+                const run_output<T> reference = run_variant(c, v);
+                for (int threads = 1; threads <= 4; ++threads)
+                    for (int repeat = 0; repeat < 3; ++repeat) {
+                        INFO("threads " << threads << ", repeat " << repeat);
+                        c.tiles.threads = threads;
+                        check_same_bits(reference, run_variant(c, v));
+                    }
+            }
+}
+
+TEMPLATE_TEST_CASE("determinism: parallel gives the bits of flash", "[determinism]", float, double) {
+    using T = TestType;
+    rng r(0xde7e0002);
+    for (const shape& s : {prefill_shape(), decode_shape()})
+        for (sdpa_case<T>& c : determinism_cases<T>(r, s))
+            for (const index_t block : {index_t(0), index_t(16)}) {
+                c.tiles.block_q = block;
+                c.tiles.block_kv = block;
+                INFO("case: " << c.describe());
+                c.tiles.threads = 1;
+                const run_output<T> flash = run_variant(c, attnkit::variant::flash);
+                for (int threads = 1; threads <= 4; ++threads) {
+                    INFO("parallel, threads " << threads);
+                    c.tiles.threads = threads;
+                    check_same_bits(flash, run_variant(c, attnkit::variant::parallel));
+                }
+            }
+}
