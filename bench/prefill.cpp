@@ -134,6 +134,7 @@ const char* variant_name(attnkit::variant v) {
         case attnkit::variant::flash: return "flash";
         case attnkit::variant::parallel: return "parallel";
         case attnkit::variant::automatic: return "automatic";
+        case attnkit::variant::decode: return "decode";
     }
     return "unknown";
 }

@@ -27,6 +27,10 @@ enum class variant {
     blocked,    // blocked SIMD matrix products, two-pass softmax per row block
     parallel,   // flash tiles spread over threads
     flash,      // tiled online softmax on one thread
+    // split-KV for a few query rows (decoding): the query heads of a kv head
+    // packed together, the keys cut into splits spread over threads, the
+    // splits merged exactly through their log-sum-exps
+    decode,
 };
 
 // Instruction set of the SIMD kernels. automatic takes the widest one the CPU
@@ -38,7 +42,7 @@ enum class isa { automatic, sse2, avx2, avx512, neon };
 struct config {
     index_t block_q = 0;   // query rows per tile
     index_t block_kv = 0;  // keys per tile
-    int threads = 0;       // parallel variant only; 0 = OpenMP's default
+    int threads = 0;       // parallel and decode variants only; 0 = OpenMP's default
     isa instruction_set = isa::automatic;
 };
 

@@ -38,11 +38,13 @@ bool head_dim_contiguous(const problem<T>& p) {
 }
 
 // The automatic variant's heuristic (thresholds in tuning.hpp): the naive
-// kernel where head_dim is strided (the SIMD kernels need unit stride), the
-// parallel one where every thread gets enough work, flash otherwise.
+// kernel where head_dim is strided (the SIMD kernels need unit stride), decode
+// for a few query rows per head, the parallel one where every thread gets
+// enough work, flash otherwise.
 template <class T>
 variant choose_variant(const problem<T>& p) {
     if (!head_dim_contiguous(p)) return variant::naive;
+    if (p.seq_q <= tuning::decode_max_seq_q) return variant::decode;
 #ifdef _OPENMP
     const int threads = p.tiles.threads > 0 ? p.tiles.threads : omp_get_max_threads();
 #else

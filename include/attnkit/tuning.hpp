@@ -56,5 +56,65 @@ constexpr block_sizes default_blocks() {
 // multiply-adds per available thread (below it, thread start-up dominates).
 inline constexpr double parallel_min_flop_per_thread = 4.0e6;
 
+// ---- Decode: split-KV attention for a few query rows (kernels/decode.hpp) ----
+//
+// Provenance. The split policy follows from the arithmetic in the comments
+// below. The 2-core AVX-512 VM (Xeon, L2 2 MiB per core, shared with other
+// jobs) it was written on can check it for sanity but cannot tune it: runs
+// of bench/decode.cpp on a many-core machine are the reference for these
+// values, and may move them.
+
+// automatic runs the decode variant up to this many query rows per head:
+// speculative decoding verifies up to 16 draft tokens in one call. (Where the
+// parallel flash tiles overtake decode has not been measured.)
+inline constexpr index_t decode_max_seq_q = 16;
+
+// Work items (batch x kv head x split) the split count aims for: 4 per thread
+// at 64 threads, so that dynamic hand-out keeps the imbalance at the end of the
+// call within a quarter of a thread's share.
+inline constexpr index_t decode_target_items = 256;
+
+// A split holds at least this many keys (fewer only when seq_kv itself is
+// shorter): 512 rows of K and V at head_dim 128 are 512 KiB in float, so the
+// per-split fixed costs (packing the queries, writing and merging one partial
+// row per query, handing out the item) stay a few per cent of the streaming
+// time, and the hardware prefetchers see long runs.
+inline constexpr index_t decode_min_split_keys = 512;
+
+// The partial states of all splits (per query row and split: maximum, sum,
+// unnormalised output row, head_dim_v + 2 values) take at most this much
+// memory; the split count is lowered to stay below it. 32 MiB keeps them in a
+// server part's last-level cache while the merge reads them back.
+inline constexpr double decode_max_partial_bytes = 32.0 * 1024 * 1024;
+
+// A work item holds the packed rows (group x seq_q of one kv head) whose query
+// state (scaled Q^T column and output accumulator row, head_dim + head_dim_v
+// values) fits in this many bytes, so the state stays in a 2 MiB L2 next to
+// the streamed K and V tiles. At head_dim 128 that is 1024 rows in float, 512
+// in double: every decode shape (at most 32 x 16 = 512 rows) is one item per
+// kv head and split, so each K and V row is read once per kv head.
+inline constexpr double decode_item_state_bytes = 1024.0 * 1024;
+
+// Register tiles of the decode variant's few rows.
+template <class T, class Arch>
+struct decode_tile {
+    static constexpr int lanes = register_tile<T, Arch>::lanes;
+    // Scores with the vector along head_dim (detail/decode_scores.hpp) for at
+    // most this many rows, with the vector along the rows (scores_block) above:
+    // along head_dim costs rows x head_dim / lanes multiply-adds per key plus
+    // a reduction, along the rows head_dim whatever the rows. Measured on the
+    // AVX-512 VM (one kv head, 1-16 rows, keys in L2, noisy): along head_dim
+    // was faster or even up to a quarter of a vector of rows (float 4 of 16,
+    // double 2 of 8), mixed up to a half, slower above, at head_dim 64 and 128.
+    static constexpr int max_dot_rows = lanes / 4;
+    // O += P V for at most value_rows rows: every accumulator chain takes one
+    // multiply-add per key, so rows x vectors chains must cover the latency of
+    // a multiply-add times the two issued per cycle (8). The flash tile
+    // (register_tile::value_vectors) gives 1 or 2 rows 3 or 6; here 8 vectors
+    // per pass: 2 x 8 + 8 + 1 = 25 of 32 registers, 2 x 4 + 4 + 1 = 13 of 16.
+    static constexpr int value_rows = 2;
+    static constexpr int value_vectors = register_tile<T, Arch>::wide_file ? 8 : 4;
+};
+
 }  // namespace tuning
 }  // namespace attnkit

@@ -150,6 +150,7 @@ inline const char* variant_name(variant v) {
         case variant::blocked: return "blocked";
         case variant::parallel: return "parallel";
         case variant::flash: return "flash";
+        case variant::decode: return "decode";
     }
     return "unknown";
 }

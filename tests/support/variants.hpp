@@ -41,6 +41,7 @@ inline const char* variant_name(attnkit::variant v) {
         case attnkit::variant::blocked: return "blocked";
         case attnkit::variant::parallel: return "parallel";
         case attnkit::variant::flash: return "flash";
+        case attnkit::variant::decode: return "decode";
     }
     return "?";
 }

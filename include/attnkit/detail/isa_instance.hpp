@@ -5,6 +5,7 @@
 
 #include "attnkit/detail/isa_kernels.hpp"
 #include "attnkit/kernels/blocked.hpp"
+#include "attnkit/kernels/decode.hpp"
 #include "attnkit/kernels/flash.hpp"
 #include "attnkit/kernels/parallel.hpp"
 #include "attnkit/mask.hpp"
@@ -18,6 +19,7 @@ void run_simd(const problem<T>& p) {
         switch (p.kernel) {
             case variant::blocked: kernels::blocked<T, Arch>(p, mask); break;
             case variant::parallel: kernels::parallel<T, Arch>(p, mask); break;
+            case variant::decode: kernels::decode<T, Arch>(p, mask); break;
             default: kernels::flash<T, Arch>(p, mask); break;
         }
     });

@@ -13,7 +13,7 @@ namespace detail {
 
 template <class Arch>
 struct isa_kernels {
-    // Runs p.kernel, one of blocked, flash or parallel.
+    // Runs p.kernel, one of blocked, flash, parallel or decode.
     static void run(const problem<float>& p);
     static void run(const problem<double>& p);
 };
