@@ -33,7 +33,7 @@ constexpr index_t imin = std::numeric_limits<index_t>::min();
 // kernel_variants() yet or not, gives the same verdict (but for the head_dim
 // stride, which only the SIMD variants require).
 const std::vector<variant> all_variants{variant::automatic, variant::naive, variant::blocked, variant::parallel,
-                                        variant::flash};
+                                        variant::flash,     variant::decode};
 
 // A valid call and the storage behind it; sections break one thing each.
 template <class T>
@@ -524,7 +524,7 @@ TEMPLATE_TEST_CASE("negative config values", "[validation][config]", float, doub
 TEMPLATE_TEST_CASE("a non-unit head_dim stride is rejected by the SIMD variants, accepted by naive and automatic",
                    "[validation][layout]", float, double) {
     using T = TestType;
-    const std::vector<variant> simd{variant::blocked, variant::parallel, variant::flash};
+    const std::vector<variant> simd{variant::blocked, variant::parallel, variant::flash, variant::decode};
     const std::vector<variant> plain{variant::naive, variant::automatic};
     for (const variant kernel : simd) {
         const std::string by = std::string(", required by the ") + variant_name(kernel) + " variant";

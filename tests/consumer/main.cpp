@@ -89,7 +89,7 @@ void run_all() {
         const char* name;
     } kernels[] = {{attnkit::variant::automatic, "automatic"}, {attnkit::variant::naive, "naive"},
                    {attnkit::variant::blocked, "blocked"},     {attnkit::variant::flash, "flash"},
-                   {attnkit::variant::parallel, "parallel"}};
+                   {attnkit::variant::parallel, "parallel"},   {attnkit::variant::decode, "decode"}};
     for (const auto& kn : kernels) {
         try {
             two_keys<T>(kn.kernel, kn.name);
