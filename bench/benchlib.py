@@ -24,6 +24,7 @@ import uuid
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(BENCH_DIR)
 BINARY_NAME = "attnkit_bench_prefill"
+DECODE_BINARY_NAME = "attnkit_bench_decode"
 DEFAULT_RESULTS_DIR = os.path.join(BENCH_DIR, "results")
 
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -34,19 +35,20 @@ def fail(message, code=1):
     sys.exit(code)
 
 
-def find_binary(explicit=None):
-    """The benchmark binary: --binary, else $ATTNKIT_BENCH_BINARY, else the newest
-    build*/**/bench/attnkit_bench_prefill under the repository root."""
-    candidate = explicit or os.environ.get("ATTNKIT_BENCH_BINARY")
+def find_binary(explicit=None, name=BINARY_NAME, env_var="ATTNKIT_BENCH_BINARY"):
+    """The benchmark binary: --binary, else $<env_var>, else the newest
+    build*/**/bench/<name> under the repository root (name: the prefill
+    binary unless told)."""
+    candidate = explicit or os.environ.get(env_var)
     if candidate:
         if not os.access(candidate, os.X_OK):
             fail(f"benchmark binary {candidate!r} does not exist or is not executable")
         return os.path.abspath(candidate)
     found = []
-    for pattern in ("build*/bench/" + BINARY_NAME, "build*/*/bench/" + BINARY_NAME):
+    for pattern in ("build*/bench/" + name, "build*/*/bench/" + name):
         found += [p for p in glob.glob(os.path.join(REPO_ROOT, pattern)) if os.access(p, os.X_OK)]
     if not found:
-        fail(f"no {BINARY_NAME} found under build*/; build it (cmake --preset release && "
+        fail(f"no {name} found under build*/; build it (cmake --preset release && "
              f"cmake --build --preset release) or pass --binary PATH")
     return max(found, key=os.path.getmtime)
 
@@ -171,7 +173,7 @@ def cv_percent(values):
     return statistics.stdev(values) / mean * 100.0 if mean else math.nan
 
 
-COUNTERS = ("GFLOPS", "pct_peak", "peak_GFLOPS", "GFLOPS_cpu")
+COUNTERS = ("GFLOPS", "pct_peak", "peak_GFLOPS", "GFLOPS_cpu", "GBps", "pct_probe", "probe_GBps")
 
 
 def _order_key(record):
