@@ -357,6 +357,15 @@ TEMPLATE_TEST_CASE("index arithmetic that would overflow", "[validation]", float
         check_rejected(c, "attnkit: v: index arithmetic overflows (extents [2, 2, 7, 3], strides [" +
                               std::to_string(-imax) + ", 21, 3, 1])");
     }
+    SECTION("seq_kv too large for the causal limits, even where every view is empty") {
+        const index_t huge = imax / 2;
+        c.q = attnkit::tensor4<const T>(c.q.data(), {0, 2, 5, 6}, {60, 30, 6, 1});
+        c.k = attnkit::tensor4<const T>(c.k.data(), {0, 2, huge, 6}, {0, 0, 6, 1});
+        c.v = attnkit::tensor4<const T>(c.v.data(), {0, 2, huge, 3}, {0, 0, 3, 1});
+        c.out = attnkit::tensor4<T>(c.out.data(), {0, 2, 5, 3}, {30, 15, 3, 1});
+        check_rejected(c, "attnkit: q.seq_q (5) or k.seq_kv (" + std::to_string(huge) +
+                              ") is too large for index arithmetic");
+    }
     SECTION("v: the stride index_t cannot negate") {
         c.v = with_strides(c.v, {imin, 21, 3, 1});
         check_rejected(c, "attnkit: v: index arithmetic overflows (extents [2, 2, 7, 3], strides [" +

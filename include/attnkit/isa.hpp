@@ -31,7 +31,7 @@ namespace detail {
 #if defined(ATTNKIT_ISA_DISPATCH)
 // True when kernels for x are compiled in and the CPU can run them.
 inline bool isa_available(isa x) noexcept {
-    const auto cpu = xsimd::available_architectures();
+    [[maybe_unused]] const auto cpu = xsimd::available_architectures();
     switch (x) {
 #if defined(ATTNKIT_HAVE_ISA_AVX512)
         case isa::avx512: return cpu.avx512bw && cpu.avx512dq && cpu.avx512cd && cpu.avx512f;

@@ -158,7 +158,8 @@ inline const char* variant_name(variant v) {
 // The fast kernels walk head_dim with vector loads.
 template <class V>
 void check_unit_innermost(const V& t, const tensor_names& n, variant kernel) {
-    if (t.extent(3) > 1 && t.stride(3) != 1)
+    // An empty view addresses nothing, whatever its strides.
+    if (t.size() > 0 && t.extent(3) > 1 && t.stride(3) != 1)
         raise(dim_name(n, 3) + " stride (" + std::to_string(t.stride(3)) + ") != 1, required by the " +
               variant_name(kernel) + " variant");
 }
@@ -200,6 +201,12 @@ problem<T> validate(const tensor4<const T>& q, const tensor4<const T>& k, const 
     check_equal(k.extent(3), k_names, 3, q.extent(3), q_names, 3);
     check_equal(out.extent(3), out_names, 3, v.extent(3), v_names, 3);
 
+    // Kernels compute i + (seq_kv - seq_q) + 1 for causal limits, even over
+    // empty views, so both lengths must leave room for that sum.
+    if (q.extent(2) > index_max / 4 || k.extent(2) > index_max / 4)
+        raise("q.seq_q (" + std::to_string(q.extent(2)) + ") or k.seq_kv (" + std::to_string(k.extent(2)) +
+              ") is too large for index arithmetic");
+
     const index_t heads_q = q.extent(1), heads_kv = k.extent(1);
     if (heads_q > 0 && (heads_kv == 0 || heads_q % heads_kv != 0))
         raise("q.heads_q (" + std::to_string(heads_q) + ") is not a multiple of k.heads_kv (" +
@@ -228,7 +235,7 @@ problem<T> validate(const tensor4<const T>& q, const tensor4<const T>& k, const 
     p.seq_kv = k.extent(2);
     p.head_dim = q.extent(3);
     p.head_dim_v = v.extent(3);
-    p.group = heads_kv > 0 ? heads_q / heads_kv : 1;
+    p.group = heads_kv > 0 && heads_q > 0 ? heads_q / heads_kv : 1;
     // head_dim = 0 gives all-zero scores whatever the scale; 1 keeps them finite.
     p.scale = static_cast<T>(opt.scale ? *opt.scale : (p.head_dim > 0 ? 1.0 / std::sqrt(double(p.head_dim)) : 1.0));
     if (!(std::isfinite(p.scale) && p.scale > 0))

@@ -31,7 +31,8 @@ namespace attnkit_test {
 // parallel here as those kernels land; no test names a variant otherwise
 // (except where a test is about one variant).
 inline std::vector<attnkit::variant> kernel_variants() {
-    return {attnkit::variant::naive, attnkit::variant::automatic, attnkit::variant::decode};
+    return {attnkit::variant::naive,    attnkit::variant::blocked, attnkit::variant::flash,
+            attnkit::variant::parallel, attnkit::variant::decode,  attnkit::variant::automatic};
 }
 
 inline const char* variant_name(attnkit::variant v) {

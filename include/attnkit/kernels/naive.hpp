@@ -39,12 +39,14 @@ void naive(const problem<T>& p, const Mask& mask) {
                     for (index_t d = 0; d < p.head_dim; ++d) dot += p.q(b, h, i, d) * p.k(b, hk, j, d);
                     const T s = p.scale * dot + bias;
                     scores[j] = s;
-                    // Written so that a NaN score makes the maximum NaN.
+                    // A NaN score lifts the maximum off -inf (so a row of NaN
+                    // scores is not taken for an empty row); a later finite score
+                    // may replace it, and exp(NaN - max) still makes the row NaN.
                     if (!(s <= row_max)) row_max = s;
                 }
 
                 // Softmax shifted by the row maximum (no overflow in exp), then
-                // the weighted sum of values; keys of weight exactly 0 are skipped.
+                // the weighted sum of values over the keys that were not removed.
                 T sum = 0;
                 for (auto& a : acc) a = 0;
                 if (row_max != neg_inf) {
