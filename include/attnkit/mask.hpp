@@ -60,7 +60,7 @@ struct boolean_mask {
         }
     };
     head_view at(index_t b, index_t h) const noexcept {
-        return {mask.data() + b * mask.stride(0) + h * mask.stride(1), mask.stride(2), mask.stride(3)};
+        return {row_start(mask, b, h, 0), mask.stride(2), mask.stride(3)};
     }
 };
 
@@ -101,7 +101,7 @@ struct additive_mask {
         }
     };
     head_view at(index_t b, index_t h) const noexcept {
-        return {mask.data() + b * mask.stride(0) + h * mask.stride(1), mask.stride(2), mask.stride(3)};
+        return {row_start(mask, b, h, 0), mask.stride(2), mask.stride(3)};
     }
 };
 

@@ -91,4 +91,15 @@ constexpr tensor4<M> broadcast_mask(M* data, index_t seq_q, index_t seq_kv) noex
     return tensor4<M>(data, {1, 1, seq_q, seq_kv}, {0, 0, seq_kv, 1});
 }
 
+namespace detail {
+
+// Address of row (b, h, i) of a rank-4 view. An empty view may have a null data
+// pointer, and applying an offset to a null pointer is undefined behaviour even
+// when nothing is read; such a view yields null.
+template <class T>
+constexpr T* row_start(const tensor4<T>& t, index_t b, index_t h, index_t i) noexcept {
+    return t.data() ? t.data() + b * t.stride(0) + h * t.stride(1) + i * t.stride(2) : t.data();
+}
+
+}  // namespace detail
 }  // namespace attnkit

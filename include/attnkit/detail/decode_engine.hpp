@@ -90,7 +90,7 @@ public:
             const index_t i = query_of(r), h = head_of(r);
             const T inv = stats.normaliser(r);
             const T* acc = o_.get() + r * o_ld_;
-            T* out = p_.out.data() + b_ * p_.out.stride(0) + h * p_.out.stride(1) + i * p_.out.stride(2);
+            T* out = row_start(p_.out, b_, h, i);
             const batch scale(inv);
             for (index_t c = 0; c < full; c += W) (batch::load_aligned(acc + c) * scale).store_unaligned(out + c);
             for (index_t c = full; c < p_.head_dim_v; ++c) out[c] = acc[c] * inv;
@@ -127,13 +127,13 @@ private:
     static bool along_head_dim(index_t n) noexcept { return n <= tuning::decode_tile<T, Arch>::max_dot_rows; }
 
     const T* q_row(index_t r) const noexcept {
-        return p_.q.data() + b_ * p_.q.stride(0) + head_of(r) * p_.q.stride(1) + query_of(r) * p_.q.stride(2);
+        return row_start(p_.q, b_, head_of(r), query_of(r));
     }
     const T* k_row(index_t j) const noexcept {
-        return p_.k.data() + b_ * p_.k.stride(0) + hk_ * p_.k.stride(1) + j * p_.k.stride(2);
+        return row_start(p_.k, b_, hk_, j);
     }
     const T* v_row(index_t j) const noexcept {
-        return p_.v.data() + b_ * p_.v.stride(0) + hk_ * p_.v.stride(1) + j * p_.v.stride(2);
+        return row_start(p_.v, b_, hk_, j);
     }
 
     // qt[d][r] = scale * q_r[d] for rows [s0, s0 + n); padding columns zero.

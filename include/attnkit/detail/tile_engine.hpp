@@ -106,17 +106,13 @@ public:
     }
 
 private:
-    const T* k_row(index_t b, index_t hk, index_t j) const noexcept {
-        return p_.k.data() + b * p_.k.stride(0) + hk * p_.k.stride(1) + j * p_.k.stride(2);
-    }
-    const T* v_row(index_t b, index_t hk, index_t j) const noexcept {
-        return p_.v.data() + b * p_.v.stride(0) + hk * p_.v.stride(1) + j * p_.v.stride(2);
-    }
+    const T* k_row(index_t b, index_t hk, index_t j) const noexcept { return row_start(p_.k, b, hk, j); }
+    const T* v_row(index_t b, index_t hk, index_t j) const noexcept { return row_start(p_.v, b, hk, j); }
 
     // qt[d][i] = scale * q[i][d]; padding columns are zero so they stay finite.
     void pack_queries(index_t b, index_t h, index_t i0, index_t rows, index_t width) noexcept {
         T* qt = qt_.get();
-        const T* q = p_.q.data() + b * p_.q.stride(0) + h * p_.q.stride(1) + i0 * p_.q.stride(2);
+        const T* q = row_start(p_.q, b, h, i0);
         for (index_t i = 0; i < rows; ++i)
             for (index_t d = 0; d < p_.head_dim; ++d) qt[d * block_q_ + i] = p_.scale * q[i * p_.q.stride(2) + d];
         for (index_t d = 0; d < p_.head_dim; ++d)
@@ -221,7 +217,7 @@ private:
         for (index_t i = 0; i < rows; ++i) {
             const T inv = softmax.normaliser(i);
             const T* acc = o_.get() + i * o_ld_;
-            T* out = p_.out.data() + b * p_.out.stride(0) + h * p_.out.stride(1) + (i0 + i) * p_.out.stride(2);
+            T* out = row_start(p_.out, b, h, i0 + i);
             const batch scale(inv);
             for (index_t c = 0; c < full; c += W) (batch::load_aligned(acc + c) * scale).store_unaligned(out + c);
             for (index_t c = full; c < p_.head_dim_v; ++c) out[c] = acc[c] * inv;

@@ -77,7 +77,7 @@ void decode(const problem<T>& p, const Mask& mask) {
         const index_t bh = row / plan.rows, r = row % plan.rows;
         const index_t b = bh / p.heads_kv, h = bh % p.heads_kv * p.group + r % p.group, i = r / p.group;
         const index_t at = bh * plan.splits * plan.rows + r;
-        T* out = p.out.data() + b * p.out.stride(0) + h * p.out.stride(1) + i * p.out.stride(2);
+        T* out = detail::row_start(p.out, b, h, i);
         detail::merge_split_states<T, Arch>(plan.splits, part_max.get() + at, part_sum.get() + at, plan.rows,
                                             part_out.get() + at * p.head_dim_v, plan.rows * p.head_dim_v,
                                             p.head_dim_v, out, p.lse.data() ? &p.lse(b, h, i) : nullptr, w);
