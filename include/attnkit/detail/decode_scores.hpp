@@ -36,22 +36,27 @@ inline xsimd::batch<T, Arch> lane_sums(const xsimd::batch<T, Arch>* rows) noexce
 // The lane of xsimd::haddp(rows) that holds the sum of rows[j]. xsimd
 // documents lane j, but the AVX-512 float version of xsimd 8.1 interleaves
 // them (lanes 0 1 4 5 2 3 6 7 ...): asking haddp once keeps the scores right
-// with any xsimd. Computed on first use, then shared by every thread.
+// with any xsimd. Computed on first use (haddp_lanes), then shared by every
+// thread. A function rather than a lambda: Clang rejects a lambda that uses the
+// enclosing function's constexpr W without capturing it (GCC accepts it).
 template <class T, class Arch>
-const std::array<int, xsimd::batch<T, Arch>::size>& haddp_lanes() {
+std::array<int, xsimd::batch<T, Arch>::size> ask_haddp_lanes() {
     using batch = xsimd::batch<T, Arch>;
     constexpr int W = static_cast<int>(batch::size);
-    static const std::array<int, W> lanes = [] {
-        // Every lane of rows[j] is j + 1, so lane l of the result is W (j + 1)
-        // for the j it holds: small integers, exact in T.
-        batch rows[W];
-        for (int j = 0; j < W; ++j) rows[j] = batch(T(j + 1));
-        alignas(64) T sums[W];
-        lane_sums(rows).store_aligned(sums);
-        std::array<int, W> of{};
-        for (int l = 0; l < W; ++l) of[static_cast<std::size_t>(static_cast<int>(sums[l]) / W - 1)] = l;
-        return of;
-    }();
+    // Every lane of rows[j] is j + 1, so lane l of the result is W (j + 1)
+    // for the j it holds: small integers, exact in T.
+    batch rows[W];
+    for (int j = 0; j < W; ++j) rows[j] = batch(T(j + 1));
+    alignas(64) T sums[W];
+    lane_sums(rows).store_aligned(sums);
+    std::array<int, W> of{};
+    for (int l = 0; l < W; ++l) of[static_cast<std::size_t>(static_cast<int>(sums[l]) / W - 1)] = l;
+    return of;
+}
+
+template <class T, class Arch>
+const std::array<int, xsimd::batch<T, Arch>::size>& haddp_lanes() {
+    static const std::array<int, xsimd::batch<T, Arch>::size> lanes = ask_haddp_lanes<T, Arch>();
     return lanes;
 }
 
