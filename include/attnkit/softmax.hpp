@@ -6,6 +6,7 @@
 // rows: no horizontal reductions in the inner loops.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -21,15 +22,24 @@ namespace detail {
 // stored in caller-provided arrays of `width` entries (a multiple of the vector
 // size). Absorbing a tile of scores turns them into unnormalised weights and
 // yields the factor alpha = exp(m_old - m_new) by which earlier partial outputs
-// must be rescaled; finish() gives 1/l and the log-sum-exp.
+// must be rescaled; normaliser() and log_sum_exp() finish a query.
+//
+// A headroom of k scales every weight by 2^-k (so the sum and the partial
+// output too; the normalised output and the log-sum-exp do not change). With
+// k = 0 the heaviest key has weight 1, so a few keys with values near the
+// largest finite value add up past it; with 2^k >= 2 seq_kv the unnormalised
+// output stays within max |v| / 2. The engines run with k = 0 and repeat a
+// tile whose partial output overflowed with overflow_headroom(): a power of two
+// scales exactly, so the repeat is as accurate as the first run.
 template <class T, class Arch>
 class online_softmax {
 public:
     using batch = xsimd::batch<T, Arch>;
     static constexpr index_t lanes = static_cast<index_t>(batch::size);
 
-    online_softmax(T* running_max, T* running_sum, index_t width) noexcept
-        : m_(running_max), l_(running_sum), width_(width) {}
+    online_softmax(T* running_max, T* running_sum, index_t width, int headroom = 0) noexcept
+        : m_(running_max), l_(running_sum), width_(width), headroom_(headroom),
+          weight_scale_(std::ldexp(T(1), -headroom)) {}
 
     void reset() noexcept {
         for (index_t c = 0; c < width_; c += lanes) {
@@ -48,7 +58,8 @@ public:
             // then keeps exp(-inf - shift) = 0 instead of exp(-inf + inf) = NaN.
             const batch shift = xsimd::select(m_new == batch(-std::numeric_limits<T>::infinity()), batch(T(0)), m_new);
             const batch a = exp_nonpositive<T, Arch>(m_old - shift);
-            const batch sum = exp_sub_sum(scores + c, rows, ld, shift);
+            const batch sum = headroom_ == 0 ? exp_sub_sum<false>(scores + c, rows, ld, shift)
+                                             : exp_sub_sum<true>(scores + c, rows, ld, shift);
             xsimd::fma(batch::load_aligned(l_ + c), a, sum).store_aligned(l_ + c);
             m_new.store_aligned(m_ + c);
             a.store_aligned(alpha + c);
@@ -59,7 +70,11 @@ public:
     // key (l = 0) gets normaliser 0, so its output is 0, and log-sum-exp -inf.
     T normaliser(index_t q) const noexcept { return l_[q] > T(0) || l_[q] != l_[q] ? T(1) / l_[q] : T(0); }
     T log_sum_exp(index_t q) const noexcept {
-        return l_[q] > T(0) || l_[q] != l_[q] ? m_[q] + std::log(l_[q]) : -std::numeric_limits<T>::infinity();
+        return l_[q] > T(0) || l_[q] != l_[q] ? reference(q) + std::log(l_[q]) : -std::numeric_limits<T>::infinity();
+    }
+    // The value query q's weights are relative to: l = sum exp(s - reference).
+    T reference(index_t q) const noexcept {
+        return headroom_ == 0 ? m_[q] : m_[q] + static_cast<T>(headroom_) * std::log(T(2));
     }
 
 private:
@@ -81,17 +96,26 @@ private:
         return xsimd::select(m1 > m, m1, m);
     }
 
-    // s <- exp(s - shift) in place; returns the column sums. Four rows in flight
-    // hide the latency of the exp polynomial's dependent chain.
-    static batch exp_sub_sum(T* col, index_t rows, index_t ld, const batch& shift) noexcept {
+    // s <- exp(s - shift) (times the weight scale when Scaled) in place;
+    // returns the column sums. Four rows in flight hide the latency of the exp
+    // polynomial's dependent chain.
+    template <bool Scaled>
+    batch exp_sub_sum(T* col, index_t rows, index_t ld, const batch& shift) const noexcept {
+        const auto weight = [&](const T* p) {
+            const batch e = exp_nonpositive<T, Arch>(batch::load_aligned(p) - shift);
+            if constexpr (Scaled)
+                return e * batch(weight_scale_);
+            else
+                return e;
+        };
         batch sum0(T(0)), sum1(T(0)), sum2(T(0)), sum3(T(0));
         index_t r = 0;
         for (; r + 3 < rows; r += 4) {
             T* p = col + r * ld;
-            const batch e0 = exp_nonpositive<T, Arch>(batch::load_aligned(p) - shift);
-            const batch e1 = exp_nonpositive<T, Arch>(batch::load_aligned(p + ld) - shift);
-            const batch e2 = exp_nonpositive<T, Arch>(batch::load_aligned(p + 2 * ld) - shift);
-            const batch e3 = exp_nonpositive<T, Arch>(batch::load_aligned(p + 3 * ld) - shift);
+            const batch e0 = weight(p);
+            const batch e1 = weight(p + ld);
+            const batch e2 = weight(p + 2 * ld);
+            const batch e3 = weight(p + 3 * ld);
             e0.store_aligned(p);
             e1.store_aligned(p + ld);
             e2.store_aligned(p + 2 * ld);
@@ -103,7 +127,7 @@ private:
         }
         for (; r < rows; ++r) {
             T* p = col + r * ld;
-            const batch e = exp_nonpositive<T, Arch>(batch::load_aligned(p) - shift);
+            const batch e = weight(p);
             e.store_aligned(p);
             sum0 += e;
         }
@@ -113,7 +137,17 @@ private:
     T* m_;
     T* l_;
     index_t width_;
+    int headroom_;
+    T weight_scale_;
 };
+
+// The headroom k with 2^k >= 2 seq_kv: seq_kv weights of at most 2^-k times
+// values of at most max |v| add up to at most max |v| / 2.
+inline int overflow_headroom(index_t seq_kv) noexcept {
+    int k = 1;
+    while (k < 62 && (index_t(1) << (k - 1)) < seq_kv) ++k;
+    return k;
+}
 
 }  // namespace detail
 }  // namespace attnkit

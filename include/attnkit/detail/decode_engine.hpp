@@ -65,26 +65,22 @@ public:
         hk_ = hk;
         r0_ = r0;
         rows_ = rows;
-        std::fill(o_.get(), o_.get() + rows * o_ld_, T(0));
-        for (index_t s0 = 0; s0 < rows; s0 += plan_.block_rows) {
-            const index_t n = std::min(plan_.block_rows, rows - s0);
-            softmax_of(s0, n).reset();
-            if (along_head_dim(n))
-                pack_rows(s0, n);
-            else
-                pack_transposed(s0, n);
-        }
-        for (index_t j0 = k0; j0 < k1; j0 += plan_.tile_keys) {
-            const index_t j1 = std::min(j0 + plan_.tile_keys, k1);
-            for (index_t s0 = 0; s0 < rows; s0 += plan_.block_rows)
-                absorb_tile(s0, std::min(plan_.block_rows, rows - s0), j0, j1);
+        headroom_ = 0;
+        absorb_keys(k0, k1);
+        // Only values near the largest finite value (or NaN and infinite
+        // inputs) get here: repeat the item with every weight lowered
+        // (online_softmax). The headroom covers all seq_kv keys, so the merge
+        // of the splits cannot overflow either.
+        if (!accumulator_finite()) {
+            headroom_ = overflow_headroom(p_.seq_kv);
+            absorb_keys(k0, k1);
         }
     }
 
     // The item's rows normalised into out (and lse): the result when the item
     // covers all keys.
     void write_output() const noexcept {
-        const online_softmax<T, Arch> stats(m(), l(), rows_ld_);
+        const online_softmax<T, Arch> stats(m(), l(), rows_ld_, headroom_);
         const index_t full = p_.head_dim_v / W * W;
         for (index_t r = 0; r < rows_; ++r) {
             const index_t i = query_of(r), h = head_of(r);
@@ -99,15 +95,44 @@ public:
     }
 
     // The item's partial state, row r at max[r], sum[r] and out + r * head_dim_v.
+    // max[r] is the value the sum and output are relative to (the maximum
+    // plus the headroom, if the item needed it): the merge needs no more.
     void write_state(T* max, T* sum, T* out) const noexcept {
+        const online_softmax<T, Arch> stats(m(), l(), rows_ld_, headroom_);
         for (index_t r = 0; r < rows_; ++r) {
-            max[r] = m()[r];
+            max[r] = stats.reference(r);
             sum[r] = l()[r];
             std::copy(o_.get() + r * o_ld_, o_.get() + r * o_ld_ + p_.head_dim_v, out + r * p_.head_dim_v);
         }
     }
 
 private:
+    void absorb_keys(index_t k0, index_t k1) noexcept {
+        std::fill(o_.get(), o_.get() + rows_ * o_ld_, T(0));
+        for (index_t s0 = 0; s0 < rows_; s0 += plan_.block_rows) {
+            const index_t n = std::min(plan_.block_rows, rows_ - s0);
+            softmax_of(s0, n).reset();
+            if (along_head_dim(n))
+                pack_rows(s0, n);
+            else
+                pack_transposed(s0, n);
+        }
+        for (index_t j0 = k0; j0 < k1; j0 += plan_.tile_keys) {
+            const index_t j1 = std::min(j0 + plan_.tile_keys, k1);
+            for (index_t s0 = 0; s0 < rows_; s0 += plan_.block_rows)
+                absorb_tile(s0, std::min(plan_.block_rows, rows_ - s0), j0, j1);
+        }
+    }
+
+    bool accumulator_finite() const noexcept {
+        for (index_t r = 0; r < rows_; ++r) {
+            const T* acc = o_.get() + r * o_ld_;
+            for (index_t c = 0; c < p_.head_dim_v; ++c)
+                if (!std::isfinite(acc[c])) return false;
+        }
+        return true;
+    }
+
     // Packed row r of the kv head: query position r / group of query head
     // hk * group + r % group.
     index_t query_of(index_t r) const noexcept { return (r0_ + r) / p_.group; }
@@ -119,7 +144,7 @@ private:
 
     // Rows [s0, s0 + n) of the item; s0 is a multiple of block_rows, hence of W.
     online_softmax<T, Arch> softmax_of(index_t s0, index_t n) const noexcept {
-        return online_softmax<T, Arch>(m() + s0, l() + s0, round_up(n, W));
+        return online_softmax<T, Arch>(m() + s0, l() + s0, round_up(n, W), headroom_);
     }
 
     // Scores with the vector along head_dim where n rows leave most lanes of
@@ -323,6 +348,7 @@ private:
     std::vector<tile_class> classes_;
     std::array<int, static_cast<std::size_t>(W)> lanes_;
     index_t b_ = 0, hk_ = 0, r0_ = 0, rows_ = 0;
+    int headroom_ = 0;
 };
 
 }  // namespace detail

@@ -1,6 +1,7 @@
 // attnkit: the exact merge of split-KV partial attentions.
 //
-// Split s of a query row leaves its maximum m_s, its sum l_s = sum_j exp(s_j - m_s)
+// Split s of a query row leaves its maximum m_s (or any reference value m_s
+// at or above it: online_softmax's headroom), its sum l_s = sum_j exp(s_j - m_s)
 // and its unnormalised output o_s = sum_j exp(s_j - m_s) v_j, over its own keys.
 // With M = max_s m_s, the whole row's
 //   L = sum_s exp(m_s - M) l_s,   out = (sum_s exp(m_s - M) o_s) / L,   lse = M + log L,
@@ -46,17 +47,21 @@ void merge_split_states(index_t splits, const T* m, const T* l, index_t stride, 
     const bool seen = sum > T(0) || sum != sum;
     const T inv = seen ? T(1) / sum : T(0);
 
+    // Normalised weights before the sum: each o_s is at most l_s max |v|, so
+    // every partial sum stays within max |v| (unnormalised, splits of values
+    // near the largest finite value would add up past it).
+    for (index_t s = 0; s < splits; ++s) weights[s] *= inv;
     const index_t full = dim_v / W * W;
     for (index_t c = 0; c < full; c += W) {
         batch acc(T(0));
         for (index_t s = 0; s < splits; ++s)
             acc = xsimd::fma(batch::load_unaligned(o + s * o_stride + c), batch(weights[s]), acc);
-        (acc * batch(inv)).store_unaligned(out + c);
+        acc.store_unaligned(out + c);
     }
     for (index_t c = full; c < dim_v; ++c) {
         T acc = 0;
         for (index_t s = 0; s < splits; ++s) acc += weights[s] * o[s * o_stride + c];
-        out[c] = acc * inv;
+        out[c] = acc;
     }
     if (lse) *lse = seen ? shift + std::log(sum) : neg_inf;
 }

@@ -73,14 +73,27 @@ public:
     void run(index_t b, index_t h, index_t i0) noexcept {
         const index_t rows = std::min(block_q_, p_.seq_q - i0);
         const index_t width = round_up(rows, W);
+        T* m = stats_.get();
+        pack_queries(b, h, i0, rows, width);
+        online_softmax<T, Arch> softmax(m, m + block_q_, width);
+        absorb_keys(b, h, i0, rows, softmax);
+        // Only values near the largest finite value (or NaN and infinite
+        // inputs) get here: repeat the tile with every weight lowered.
+        if (!accumulator_finite(rows)) {
+            softmax = online_softmax<T, Arch>(m, m + block_q_, width, overflow_headroom(p_.seq_kv));
+            absorb_keys(b, h, i0, rows, softmax);
+        }
+        write_output(b, h, i0, rows, softmax);
+    }
+
+private:
+    // The key loop of one query tile into the output accumulator.
+    void absorb_keys(index_t b, index_t h, index_t i0, index_t rows, online_softmax<T, Arch>& softmax) noexcept {
+        const index_t width = round_up(rows, W);
         const index_t hk = h / p_.group;
         const auto mask = mask_.at(b, h);
-        T* m = stats_.get();
-        T* l = m + block_q_;
-        T* alpha = l + block_q_;
-        online_softmax<T, Arch> softmax(m, l, width);
+        T* alpha = stats_.get() + 2 * block_q_;
         softmax.reset();
-        pack_queries(b, h, i0, rows, width);
         std::fill(o_.get(), o_.get() + width * o_ld_, T(0));
 
         const index_t keys_end = p_.visible_end(i0 + rows - 1);
@@ -102,10 +115,19 @@ public:
             else
                 accumulate_values(b, hk, j0, keys, width);
         }
-        write_output(b, h, i0, rows, softmax);
     }
 
-private:
+    // The real rows and columns of the accumulator (padding rows may overflow
+    // harmlessly: they are never written out).
+    bool accumulator_finite(index_t rows) const noexcept {
+        for (index_t i = 0; i < rows; ++i) {
+            const T* acc = o_.get() + i * o_ld_;
+            for (index_t c = 0; c < p_.head_dim_v; ++c)
+                if (!std::isfinite(acc[c])) return false;
+        }
+        return true;
+    }
+
     const T* k_row(index_t b, index_t hk, index_t j) const noexcept { return row_start(p_.k, b, hk, j); }
     const T* v_row(index_t b, index_t hk, index_t j) const noexcept { return row_start(p_.v, b, hk, j); }
 

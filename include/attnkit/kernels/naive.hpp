@@ -46,14 +46,20 @@ void naive(const problem<T>& p, const Mask& mask) {
                 }
 
                 // Softmax shifted by the row maximum (no overflow in exp), then
-                // the weighted sum of values over the keys that were not removed.
+                // the weighted sum of values over the keys that were not removed,
+                // with normalised weights: their sum is 1, so values near the
+                // largest finite value cannot add up past it.
                 T sum = 0;
                 for (auto& a : acc) a = 0;
                 if (row_max != neg_inf) {
                     for (index_t j = 0; j < end; ++j) {
                         if (scores[j] == neg_inf) continue;
-                        const T w = std::exp(scores[j] - row_max);
-                        sum += w;
+                        scores[j] = std::exp(scores[j] - row_max);
+                        sum += scores[j];
+                    }
+                    for (index_t j = 0; j < end; ++j) {
+                        if (scores[j] == neg_inf) continue;
+                        const T w = scores[j] / sum;
                         for (index_t d = 0; d < p.head_dim_v; ++d) acc[d] += w * p.v(b, hk, j, d);
                     }
                 }
@@ -61,7 +67,7 @@ void naive(const problem<T>& p, const Mask& mask) {
                 // A row that sees no key (fully masked, or seq_kv = 0) gives zeros
                 // and log-sum-exp -inf.
                 const bool empty = row_max == neg_inf;
-                for (index_t d = 0; d < p.head_dim_v; ++d) p.out(b, h, i, d) = empty ? T(0) : acc[d] / sum;
+                for (index_t d = 0; d < p.head_dim_v; ++d) p.out(b, h, i, d) = empty ? T(0) : acc[d];
                 if (p.lse.data()) p.lse(b, h, i) = empty ? neg_inf : row_max + std::log(sum);
             }
         }
