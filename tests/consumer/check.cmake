@@ -38,7 +38,7 @@ foreach(_pair IN ITEMS "GENERATOR_PLATFORM|-A" "GENERATOR_TOOLSET|-T")
     endif()
 endforeach()
 foreach(_pair IN ITEMS "MAKE_PROGRAM|CMAKE_MAKE_PROGRAM" "CXX_COMPILER|CMAKE_CXX_COMPILER"
-                       "CONFIG|CMAKE_BUILD_TYPE" "xsimd_DIR|xsimd_DIR"
+                       "CONSUMER_CONFIG|CMAKE_BUILD_TYPE" "xsimd_DIR|xsimd_DIR"
                        "USE_OPENMP|ATTNKIT_CONSUMER_OPENMP" "ISA_DISPATCH|ATTNKIT_CONSUMER_ISA_DISPATCH"
                        "VERSION|ATTNKIT_CONSUMER_VERSION")
     string(REPLACE "|" ";" _pair "${_pair}")
@@ -49,11 +49,17 @@ foreach(_pair IN ITEMS "MAKE_PROGRAM|CMAKE_MAKE_PROGRAM" "CXX_COMPILER|CMAKE_CXX
     endif()
 endforeach()
 
+# CONFIG: this build's configuration (what is installed); CONSUMER_CONFIG: the
+# consumer project's own (how it is built and run).
 set(_config_args "")
-set(_ctest_config_args "")
 if(NOT "${CONFIG}" STREQUAL "")
     set(_config_args --config "${CONFIG}")
-    set(_ctest_config_args -C "${CONFIG}")
+endif()
+set(_consumer_config_args "")
+set(_ctest_config_args "")
+if(NOT "${CONSUMER_CONFIG}" STREQUAL "")
+    set(_consumer_config_args --config "${CONSUMER_CONFIG}")
+    set(_ctest_config_args -C "${CONSUMER_CONFIG}")
 endif()
 
 if(MODE STREQUAL "package")
@@ -91,5 +97,5 @@ if(MODE STREQUAL "package")
     endif()
 endif()
 
-step("build" "${CMAKE_COMMAND}" --build "${_build}" ${_config_args})
+step("build" "${CMAKE_COMMAND}" --build "${_build}" ${_consumer_config_args})
 step("run" "${CTEST_COMMAND}" --test-dir "${_build}" --output-on-failure ${_ctest_config_args})
