@@ -51,11 +51,11 @@ inline bool isa_available(isa x) noexcept {
 #else
 // The one ISA compiled in: the including unit's.
 inline constexpr isa compiled_isa() noexcept {
-    using A = xsimd::default_arch;
-    if (A::version() >= xsimd::neon::version()) return isa::neon;
-    if (A::version() >= xsimd::avx512bw::version()) return isa::avx512;
-    if (A::version() >= xsimd::fma3<xsimd::avx2>::version()) return isa::avx2;
-    if (A::version() >= xsimd::sse2::version()) return isa::sse2;
+    constexpr auto arch = xsimd::default_arch::version();
+    if (arch >= xsimd::neon::version()) return isa::neon;
+    if (arch >= xsimd::avx512bw::version()) return isa::avx512;
+    if (arch >= xsimd::fma3<xsimd::avx2>::version()) return isa::avx2;
+    if (arch >= xsimd::sse2::version()) return isa::sse2;
     return isa::automatic;  // no SIMD: the front door runs the naive kernel
 }
 inline bool isa_available(isa x) noexcept { return x == compiled_isa() && x != isa::automatic; }

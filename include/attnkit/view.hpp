@@ -22,7 +22,7 @@ public:
     static constexpr std::size_t rank = Rank;
 
     constexpr strided_view() = default;
-    constexpr strided_view(T* data, extents_type extents, extents_type strides) noexcept
+    constexpr strided_view(T* data, const extents_type& extents, const extents_type& strides) noexcept
         : data_(data), extents_(extents), strides_(strides) {}
 
     // A view of T converts to a view of const T.

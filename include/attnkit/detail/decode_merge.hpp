@@ -44,7 +44,7 @@ void merge_split_states(index_t splits, const T* m, const T* l, index_t stride, 
         weights[s] = std::exp(m[s * stride] - shift);
         sum += weights[s] * l[s * stride];
     }
-    const bool seen = sum > T(0) || sum != sum;
+    const bool seen = sum > T(0) || sum != sum;  // NOLINT(misc-redundant-expression): sum != sum is the NaN test
     const T inv = seen ? T(1) / sum : T(0);
 
     // Normalised weights before the sum: each o_s is at most l_s max |v|, so

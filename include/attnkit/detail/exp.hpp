@@ -76,7 +76,7 @@ inline xsimd::batch<T, Arch> exp_polynomial(const xsimd::batch<T, Arch>& x) noex
     // 2^n built in the exponent field; n >= lowest/ln2 keeps it normal.
     // A NaN argument must not reach the integer conversion (undefined behaviour
     // where xsimd converts lane by lane); its result is NaN through p anyway.
-    const batch n_finite = xsimd::select(n == n, n, batch(T(0)));
+    const batch n_finite = xsimd::select(xsimd::isnan(n), batch(T(0)), n);
     const ibatch bits = (xsimd::to_int(n_finite) + ibatch(C::exponent_bias)) << C::mantissa_bits;
     const batch scale = xsimd::bitwise_cast<batch>(bits);
     return xsimd::select(underflow, batch(T(0)), p * scale);

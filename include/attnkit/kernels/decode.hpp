@@ -48,6 +48,7 @@ void decode(const problem<T>& p, const Mask& mask) {
     // All scratch is allocated here, outside the parallel region, so an
     // allocation failure throws before anything is written.
     std::vector<std::unique_ptr<engine_t>> engines;
+    engines.reserve(static_cast<std::size_t>(workers));
     for (int t = 0; t < workers; ++t) engines.push_back(std::make_unique<engine_t>(p, mask, plan));
     const bool merged = plan.splits > 1;
     // Partial state of row r of kv head hk in batch b, split s: index

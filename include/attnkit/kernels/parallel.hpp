@@ -40,6 +40,7 @@ void parallel(const problem<T>& p, const Mask& mask) {
     // Scratch for every thread is allocated here, outside the parallel region,
     // so an allocation failure throws before anything is written.
     std::vector<std::unique_ptr<engine_t>> engines;
+    engines.reserve(static_cast<std::size_t>(threads));
     for (int t = 0; t < threads; ++t) engines.push_back(std::make_unique<engine_t>(p, mask, block_q, block_kv));
 
     const index_t step = engines.front()->block_q();
