@@ -62,6 +62,7 @@ public:
           block_q_(round_up(std::clamp<index_t>(block_q, 1, std::max<index_t>(p.seq_q, 1)), W)),
           block_kv_(std::clamp<index_t>(block_kv > 0 ? block_kv : p.seq_kv, 1, std::max<index_t>(p.seq_kv, 1))),
           o_ld_(round_up(std::max<index_t>(p.head_dim_v, 1), W)),
+          value_chunk_(std::max<index_t>(tuning::value_chunk_bytes / (block_q_ * static_cast<index_t>(sizeof(T))), 1)),
           qt_(p.head_dim * block_q_),
           st_(round_up(block_kv_, tile::score_keys) * block_q_),
           o_(block_q_ * o_ld_),
@@ -104,7 +105,7 @@ private:
             // The causal mask cuts this tile iff its last key is past the first row's limit.
             const bool causal_cut = j0 + keys - 1 > i0 + p_.causal_offset;
 
-            compute_scores(b, hk, j0, keys, width);
+            compute_scores(b, hk, i0, j0, keys, width);
             if (explicit_class != tile_class::clear) mask.apply(st_.get(), block_q_, i0, rows, j0, keys);
             if (causal_cut) apply_causal(i0, j0, keys, width);
             softmax.absorb(st_.get(), keys, block_q_, alpha);
@@ -113,7 +114,7 @@ private:
             if (holed && !values_finite(b, hk, j0, keys))
                 accumulate_visible_values(b, hk, i0, rows, j0, keys, mask);
             else
-                accumulate_values(b, hk, j0, keys, width);
+                accumulate_values(b, hk, i0, j0, keys, width);
         }
     }
 
@@ -141,7 +142,10 @@ private:
             for (index_t i = rows; i < width; ++i) qt[d * block_q_ + i] = T(0);
     }
 
-    void compute_scores(index_t b, index_t hk, index_t j0, index_t keys, index_t width) noexcept {
+    // Blocks of keys that the causal mask hides from every query of a block of
+    // vectors are not computed (apply_causal overwrites them with -inf): on the
+    // diagonal that is half of the tile.
+    void compute_scores(index_t b, index_t hk, index_t i0, index_t j0, index_t keys, index_t width) noexcept {
         constexpr int MR = tile::score_keys;
         constexpr int NR = tile::score_vectors;
         const index_t vectors = width / W;
@@ -151,7 +155,8 @@ private:
             const index_t d1 = std::min<index_t>(d0 + tile::score_depth, p_.head_dim);
             for (index_t n0 = 0; n0 < vectors; n0 += NR) {
                 const int nr = static_cast<int>(std::min<index_t>(NR, vectors - n0));
-                for (index_t r0 = 0; r0 < keys; r0 += MR) {
+                const index_t seen = std::min(keys, p_.visible_end(i0 + (n0 + nr) * W - 1) - j0);
+                for (index_t r0 = 0; r0 < seen; r0 += MR) {
                     // Rows past the tile repeat its last key: computed, never read.
                     const T* rows_ptr[MR];
                     for (int r = 0; r < MR; ++r) rows_ptr[r] = k_row(b, hk, j0 + std::min<index_t>(r0 + r, keys - 1));
@@ -193,29 +198,42 @@ private:
         return true;
     }
 
-    void accumulate_values(index_t b, index_t hk, index_t j0, index_t keys, index_t width) noexcept {
+    // O += P V in chunks of keys whose V panel and P rows stay in L1 while
+    // every block of queries passes over them (unchunked, each block of
+    // queries streamed the whole V tile from L2). Each block of queries adds
+    // only the keys its last query sees: the causally hidden ones weigh 0.
+    void accumulate_values(index_t b, index_t hk, index_t i0, index_t j0, index_t keys, index_t width) noexcept {
         constexpr int MR = tile::value_rows;
         constexpr int NR = tile::value_vectors;
         const index_t full_vectors = p_.head_dim_v / W;
-        const T* v = v_row(b, hk, j0);
         const index_t v_stride = p_.v.stride(2);
-        for (index_t n0 = 0; n0 < full_vectors; n0 += NR) {
-            const int nr = static_cast<int>(std::min<index_t>(NR, full_vectors - n0));
-            with_width<NR>(nr, [&](auto n) {
-                for (index_t i = 0; i < width; i += MR) {
-                    const int mr = static_cast<int>(std::min<index_t>(MR, width - i));
-                    with_width<MR>(mr, [&](auto m) {
-                        weighted_sum_block<T, Arch, decltype(m)::value, decltype(n)::value>(
-                            st_.get() + i, block_q_, v + n0 * W, v_stride, keys, o_.get() + i * o_ld_ + n0 * W, o_ld_);
-                    });
-                }
-            });
-        }
         const index_t tail = p_.head_dim_v - full_vectors * W;
-        if (tail > 0)
-            for (index_t i = 0; i < width; ++i)
-                weighted_sum_tail<T, 1>(st_.get() + i, block_q_, v + full_vectors * W, v_stride, keys, tail,
-                                        o_.get() + i * o_ld_ + full_vectors * W, o_ld_);
+        for (index_t c0 = 0; c0 < keys; c0 += value_chunk_) {
+            const index_t chunk = std::min(value_chunk_, keys - c0);
+            const T* v = v_row(b, hk, j0 + c0);
+            const T* pt = st_.get() + c0 * block_q_;
+            const auto seen = [&](index_t last_query) {
+                return std::clamp<index_t>(p_.visible_end(i0 + last_query) - j0 - c0, 0, chunk);
+            };
+            for (index_t n0 = 0; n0 < full_vectors; n0 += NR) {
+                const int nr = static_cast<int>(std::min<index_t>(NR, full_vectors - n0));
+                with_width<NR>(nr, [&](auto n) {
+                    for (index_t i = 0; i < width; i += MR) {
+                        const int mr = static_cast<int>(std::min<index_t>(MR, width - i));
+                        const index_t used = seen(i + mr - 1);
+                        if (used == 0) continue;
+                        with_width<MR>(mr, [&](auto m) {
+                            weighted_sum_block<T, Arch, decltype(m)::value, decltype(n)::value>(
+                                pt + i, block_q_, v + n0 * W, v_stride, used, o_.get() + i * o_ld_ + n0 * W, o_ld_);
+                        });
+                    }
+                });
+            }
+            if (tail > 0)
+                for (index_t i = 0; i < width; ++i)
+                    weighted_sum_tail<T, 1>(pt + i, block_q_, v + full_vectors * W, v_stride, seen(i), tail,
+                                            o_.get() + i * o_ld_ + full_vectors * W, o_ld_);
+        }
     }
 
     // The NaN-safe path: each row adds only the keys it sees.
@@ -249,7 +267,7 @@ private:
 
     const problem<T>& p_;
     const Mask& mask_;
-    index_t block_q_, block_kv_, o_ld_;
+    index_t block_q_, block_kv_, o_ld_, value_chunk_;
     aligned_scratch<T> qt_, st_, o_, stats_;
 };
 
