@@ -40,11 +40,12 @@ struct register_tile {
 // O += P V runs over chunks of keys whose weights (keys x block_q values)
 // take this many bytes: with the chunk's V panel (keys x value_vectors
 // vectors, 12 KiB at 64 float keys) they stay in a 48 KiB L1d while every
-// block of queries passes over them. Provenance: one process interleaving
-// chunks of 16, 32, 64 keys and no chunking, 7-9 runs each, minimum times, on
-// the 16-core Sapphire Rapids host (bench/README.md): 64 float keys (this
-// value at block_q 128) was fastest or within 1% of it: D 64 1 thread -8%,
-// D 128 16 threads -7%, D 128 1 thread -2%, double (32 keys) -1%.
+// block of queries passes over them. Provenance: a build taking the chunk at
+// run time, one process interleaving chunks of 16, 32 and 64 keys and no
+// chunking, 7-9 calls each, minimum times, flash/parallel at B1 H16 on the
+// 16-core Sapphire Rapids host (48 KiB L1d): 64 float keys (this value at
+// block_q 128) was fastest or within 1% of it: against no chunking, D 64 1
+// thread -8%, D 128 16 threads -7%, D 128 1 thread -2%, double (32 keys) -1%.
 inline constexpr index_t value_chunk_bytes = 32768;
 
 // Default tile sizes when config leaves them 0. block_q is rounded up to a
