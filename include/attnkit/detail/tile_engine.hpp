@@ -133,11 +133,20 @@ private:
     const T* v_row(index_t b, index_t hk, index_t j) const noexcept { return row_start(p_.v, b, hk, j); }
 
     // qt[d][i] = scale * q[i][d]; padding columns are zero so they stay finite.
+    // The transpose goes by square blocks of one cache line of float per side,
+    // so that both the rows read and the rows written stay in L1 (row by row,
+    // every element written would touch another line of qt).
     void pack_queries(index_t b, index_t h, index_t i0, index_t rows, index_t width) noexcept {
+        constexpr index_t side = 16;
         T* qt = qt_.get();
         const T* q = row_start(p_.q, b, h, i0);
-        for (index_t i = 0; i < rows; ++i)
-            for (index_t d = 0; d < p_.head_dim; ++d) qt[d * block_q_ + i] = p_.scale * q[i * p_.q.stride(2) + d];
+        const index_t q_stride = p_.q.stride(2);
+        for (index_t ib = 0; ib < rows; ib += side)
+            for (index_t db = 0; db < p_.head_dim; db += side) {
+                const index_t i_end = std::min(ib + side, rows), d_end = std::min(db + side, p_.head_dim);
+                for (index_t i = ib; i < i_end; ++i)
+                    for (index_t d = db; d < d_end; ++d) qt[d * block_q_ + i] = p_.scale * q[i * q_stride + d];
+            }
         for (index_t d = 0; d < p_.head_dim; ++d)
             for (index_t i = rows; i < width; ++i) qt[d * block_q_ + i] = T(0);
     }
@@ -189,13 +198,21 @@ private:
 
     // A removed key has weight exactly 0, and 0 * v is 0 unless v is NaN or
     // infinite: only then must removed keys be skipped one by one.
+    // v - v is 0 for a finite v and NaN otherwise, so one vector of sums
+    // answers for the whole tile without a branch per value.
     bool values_finite(index_t b, index_t hk, index_t j0, index_t keys) const noexcept {
+        const index_t full = p_.head_dim_v / W * W;
+        batch sum(T(0));
+        T tail_sum = 0;
         for (index_t j = j0; j < j0 + keys; ++j) {
             const T* v = v_row(b, hk, j);
-            for (index_t c = 0; c < p_.head_dim_v; ++c)
-                if (!std::isfinite(v[c])) return false;
+            for (index_t c = 0; c < full; c += W) {
+                const batch x = batch::load_unaligned(v + c);
+                sum += x - x;
+            }
+            for (index_t c = full; c < p_.head_dim_v; ++c) tail_sum += v[c] - v[c];
         }
-        return true;
+        return xsimd::all(sum == batch(T(0))) && tail_sum == T(0);
     }
 
     // O += P V in chunks of keys whose V panel and P rows stay in L1 while
