@@ -55,12 +55,15 @@ inline void scores_block(const T* const* k_rows, const T* qt, index_t qt_ld, ind
     scores_block<T, Arch, MR, NR>(k_rows, qt, qt_ld, 0, head_dim, st, st_ld, false);
 }
 
-// acc[r][c] += sum_j p[j][r] * v_rows(j)[c] for MR queries and NR vectors of
-// value columns. p: weights transposed ([keys][p_ld]); v: value rows with row
-// stride v_stride, unaligned; acc: [MR][acc_ld], aligned.
+// acc[r][c] = acc[r][c] * row_scale[r] + sum_j p[j][r] * v_rows(j)[c] for MR
+// queries and NR vectors of value columns (no scaling when row_scale is null:
+// the online softmax's rescale of the partial output rides on the load of the
+// accumulators instead of a pass of its own). p: weights transposed
+// ([keys][p_ld]); v: value rows with row stride v_stride, unaligned; acc:
+// [MR][acc_ld], aligned.
 template <class T, class Arch, int MR, int NR>
 inline void weighted_sum_block(const T* p, index_t p_ld, const T* v, index_t v_stride, index_t keys, T* acc,
-                               index_t acc_ld) noexcept {
+                               index_t acc_ld, const T* row_scale = nullptr) noexcept {
     using batch = xsimd::batch<T, Arch>;
     constexpr index_t W = static_cast<index_t>(batch::size);
     batch o[MR][NR];
@@ -68,6 +71,14 @@ inline void weighted_sum_block(const T* p, index_t p_ld, const T* v, index_t v_s
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 16
         for (int n = 0; n < NR; ++n) o[r][n] = batch::load_aligned(acc + r * acc_ld + n * W);
+    if (row_scale) {
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; ++r) {
+            const batch a(row_scale[r]);
+#pragma GCC unroll 16
+            for (int n = 0; n < NR; ++n) o[r][n] *= a;
+        }
+    }
 
     for (index_t j = 0; j < keys; ++j) {
         const T* vrow = v + j * v_stride;
@@ -88,13 +99,14 @@ inline void weighted_sum_block(const T* p, index_t p_ld, const T* v, index_t v_s
         for (int n = 0; n < NR; ++n) o[r][n].store_aligned(acc + r * acc_ld + n * W);
 }
 
-// The value columns past the last full vector, for MR queries, in scalar code.
+// The value columns past the last full vector, for MR queries, in scalar code
+// (row_scale as in weighted_sum_block).
 template <class T, int MR>
 inline void weighted_sum_tail(const T* p, index_t p_ld, const T* v, index_t v_stride, index_t keys, index_t cols,
-                              T* acc, index_t acc_ld) noexcept {
+                              T* acc, index_t acc_ld, const T* row_scale = nullptr) noexcept {
     for (index_t c = 0; c < cols; ++c) {
         T o[MR];
-        for (int r = 0; r < MR; ++r) o[r] = acc[r * acc_ld + c];
+        for (int r = 0; r < MR; ++r) o[r] = row_scale ? acc[r * acc_ld + c] * row_scale[r] : acc[r * acc_ld + c];
         for (index_t j = 0; j < keys; ++j) {
             const T x = v[j * v_stride + c];
             for (int r = 0; r < MR; ++r) o[r] += p[j * p_ld + r] * x;

@@ -109,12 +109,13 @@ private:
             if (explicit_class != tile_class::clear) mask.apply(st_.get(), block_q_, i0, rows, j0, keys);
             if (causal_cut) apply_causal(i0, j0, keys, width);
             softmax.absorb(st_.get(), keys, block_q_, alpha);
-            rescale_accumulator(alpha, width);
             const bool holed = causal_cut || explicit_class == tile_class::holed;
-            if (holed && !values_finite(b, hk, j0, keys))
+            if (holed && !values_finite(b, hk, j0, keys)) {
+                rescale_accumulator(alpha, width);
                 accumulate_visible_values(b, hk, i0, rows, j0, keys, mask);
-            else
-                accumulate_values(b, hk, i0, j0, keys, width);
+            } else {
+                accumulate_values(b, hk, i0, j0, keys, width, alpha);
+            }
         }
     }
 
@@ -218,8 +219,12 @@ private:
     // O += P V in chunks of keys whose V panel and P rows stay in L1 while
     // every block of queries passes over them (unchunked, each block of
     // queries streamed the whole V tile from L2). Each block of queries adds
-    // only the keys its last query sees: the causally hidden ones weigh 0.
-    void accumulate_values(index_t b, index_t hk, index_t i0, index_t j0, index_t keys, index_t width) noexcept {
+    // only the keys its last query sees: the causally hidden ones weigh 0. The
+    // first chunk also rescales the accumulator by alpha; a block of queries
+    // that sees none of the tile's keys keeps its m, so its alpha is exactly 1
+    // (or 0 on a zero accumulator, before any key) and it needs no rescale.
+    void accumulate_values(index_t b, index_t hk, index_t i0, index_t j0, index_t keys, index_t width,
+                           const T* alpha) noexcept {
         constexpr int MR = tile::value_rows;
         constexpr int NR = tile::value_vectors;
         const index_t full_vectors = p_.head_dim_v / W;
@@ -241,7 +246,8 @@ private:
                         if (used == 0) continue;
                         with_width<MR>(mr, [&](auto m) {
                             weighted_sum_block<T, Arch, decltype(m)::value, decltype(n)::value>(
-                                pt + i, block_q_, v + n0 * W, v_stride, used, o_.get() + i * o_ld_ + n0 * W, o_ld_);
+                                pt + i, block_q_, v + n0 * W, v_stride, used, o_.get() + i * o_ld_ + n0 * W, o_ld_,
+                                c0 == 0 ? alpha + i : nullptr);
                         });
                     }
                 });
@@ -249,7 +255,8 @@ private:
             if (tail > 0)
                 for (index_t i = 0; i < width; ++i)
                     weighted_sum_tail<T, 1>(pt + i, block_q_, v + full_vectors * W, v_stride, seen(i), tail,
-                                            o_.get() + i * o_ld_ + full_vectors * W, o_ld_);
+                                            o_.get() + i * o_ld_ + full_vectors * W, o_ld_,
+                                            c0 == 0 ? alpha + i : nullptr);
         }
     }
 
