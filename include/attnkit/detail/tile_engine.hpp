@@ -199,7 +199,7 @@ private:
 
     // A removed key has weight exactly 0, and 0 * v is 0 unless v is NaN or
     // infinite: only then must removed keys be skipped one by one.
-    // v - v is 0 for a finite v and NaN otherwise, so one vector of sums
+    // v * 0 is (+-)0 for a finite v and NaN otherwise, so one vector of sums
     // answers for the whole tile without a branch per value.
     bool values_finite(index_t b, index_t hk, index_t j0, index_t keys) const noexcept {
         const index_t full = p_.head_dim_v / W * W;
@@ -208,10 +208,9 @@ private:
         for (index_t j = j0; j < j0 + keys; ++j) {
             const T* v = v_row(b, hk, j);
             for (index_t c = 0; c < full; c += W) {
-                const batch x = batch::load_unaligned(v + c);
-                sum += x - x;
+                sum += batch::load_unaligned(v + c) * batch(T(0));
             }
-            for (index_t c = full; c < p_.head_dim_v; ++c) tail_sum += v[c] - v[c];
+            for (index_t c = full; c < p_.head_dim_v; ++c) tail_sum += v[c] * T(0);
         }
         return xsimd::all(sum == batch(T(0))) && tail_sum == T(0);
     }
