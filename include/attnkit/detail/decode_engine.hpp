@@ -55,7 +55,10 @@ public:
           kd_(W * q_ld_),
           st_(st_rows_ * st_cols_),
           o_(plan.item_rows * o_ld_),
+          kept_o_(plan.item_rows * o_ld_),
           stats_(2 * rows_ld_ + plan.block_rows),
+          kept_stats_(2 * rows_ld_),
+          repeat_(static_cast<std::size_t>(std::max<index_t>(plan.item_rows, 1))),
           classes_(static_cast<std::size_t>(plan.block_rows)),
           lanes_(haddp_lanes<T, Arch>()) {}
 
@@ -68,21 +71,32 @@ public:
         headroom_ = 0;
         absorb_keys(k0, k1);
         // Only values near the largest finite value (or NaN and infinite
-        // inputs) get here: repeat the item with every weight lowered
-        // (online_softmax). The headroom covers all seq_kv keys, so the merge
-        // of the splits cannot overflow either.
-        if (!accumulator_finite()) {
+        // inputs) leave a row's accumulator not finite: the item is repeated
+        // with every weight lowered (online_softmax), and the other rows keep
+        // their first result (2^-k scales exactly only normal numbers, so
+        // their subnormal outputs would lose accuracy). The headroom covers
+        // all seq_kv keys, so the merge of the splits cannot overflow either.
+        if (!mark_rows_to_repeat()) {
+            const index_t o_count = rows_ * o_ld_;
+            std::copy(o_.get(), o_.get() + o_count, kept_o_.get());
+            std::copy(m(), m() + 2 * rows_ld_, kept_stats_.get());
             headroom_ = overflow_headroom(p_.seq_kv);
             absorb_keys(k0, k1);
+            for (index_t r = 0; r < rows_; ++r) {
+                if (repeat_[static_cast<std::size_t>(r)]) continue;
+                std::copy(kept_o_.get() + r * o_ld_, kept_o_.get() + (r + 1) * o_ld_, o_.get() + r * o_ld_);
+                m()[r] = kept_stats_.get()[r];
+                l()[r] = kept_stats_.get()[rows_ld_ + r];
+            }
         }
     }
 
     // The item's rows normalised into out (and lse): the result when the item
     // covers all keys.
     void write_output() const noexcept {
-        const online_softmax<T, Arch> stats(m(), l(), rows_ld_, headroom_);
         const index_t full = p_.head_dim_v / W * W;
         for (index_t r = 0; r < rows_; ++r) {
+            const online_softmax<T, Arch> stats = stats_of(r);
             const index_t i = query_of(r), h = head_of(r);
             const T inv = stats.normaliser(r);
             const T* acc = o_.get() + r * o_ld_;
@@ -98,9 +112,8 @@ public:
     // max[r] is the value the sum and output are relative to (the maximum
     // plus the headroom, if the item needed it): the merge needs no more.
     void write_state(T* max, T* sum, T* out) const noexcept {
-        const online_softmax<T, Arch> stats(m(), l(), rows_ld_, headroom_);
         for (index_t r = 0; r < rows_; ++r) {
-            max[r] = stats.reference(r);
+            max[r] = stats_of(r).reference(r);
             sum[r] = l()[r];
             std::copy(o_.get() + r * o_ld_, o_.get() + r * o_ld_ + p_.head_dim_v, out + r * p_.head_dim_v);
         }
@@ -124,13 +137,23 @@ private:
         }
     }
 
-    bool accumulator_finite() const noexcept {
+    // repeat_[r] = 1 for the rows whose accumulator is not finite; true when
+    // there is none.
+    bool mark_rows_to_repeat() noexcept {
+        bool none = true;
         for (index_t r = 0; r < rows_; ++r) {
             const T* acc = o_.get() + r * o_ld_;
-            for (index_t c = 0; c < p_.head_dim_v; ++c)
-                if (!std::isfinite(acc[c])) return false;
+            bool finite = true;
+            for (index_t c = 0; c < p_.head_dim_v; ++c) finite = finite && std::isfinite(acc[c]);
+            repeat_[static_cast<std::size_t>(r)] = finite ? 0 : 1;
+            none = none && finite;
         }
-        return true;
+        return none;
+    }
+
+    // Row r's statistics, with the headroom it was computed with.
+    online_softmax<T, Arch> stats_of(index_t r) const noexcept {
+        return online_softmax<T, Arch>(m(), l(), rows_ld_, repeat_[static_cast<std::size_t>(r)] ? headroom_ : 0);
     }
 
     // Packed row r of the kv head: query position r / group of query head
@@ -344,7 +367,8 @@ private:
     const Mask& mask_;
     const decode_plan plan_;
     index_t rows_ld_, q_ld_, o_ld_, st_rows_, st_cols_;
-    aligned_scratch<T> qt_, qd_, kd_, st_, o_, stats_;
+    aligned_scratch<T> qt_, qd_, kd_, st_, o_, kept_o_, stats_, kept_stats_;
+    std::vector<unsigned char> repeat_;
     std::vector<tile_class> classes_;
     std::array<int, static_cast<std::size_t>(W)> lanes_;
     index_t b_ = 0, hk_ = 0, r0_ = 0, rows_ = 0;

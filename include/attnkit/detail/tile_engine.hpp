@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <limits>
 #include <new>
+#include <vector>
 
 #include <xsimd/xsimd.hpp>
 
@@ -66,7 +67,8 @@ public:
           qt_(p.head_dim * block_q_),
           st_(round_up(block_kv_, tile::score_keys) * block_q_),
           o_(block_q_ * o_ld_),
-          stats_(3 * block_q_) {}
+          stats_(3 * block_q_),
+          repeat_(static_cast<std::size_t>(block_q_)) {}
 
     index_t block_q() const noexcept { return block_q_; }
 
@@ -79,12 +81,17 @@ public:
         online_softmax<T, Arch> softmax(m, m + block_q_, width);
         absorb_keys(b, h, i0, rows, softmax);
         // Only values near the largest finite value (or NaN and infinite
-        // inputs) get here: repeat the tile with every weight lowered.
-        if (!accumulator_finite(rows)) {
+        // inputs) leave a row's accumulator not finite. The other rows are
+        // written now, and those rows repeated with every weight lowered: a
+        // repeat of the whole tile would cost the other rows' subnormal
+        // outputs their accuracy (2^-k scales exactly only normal numbers).
+        const bool all_finite = mark_rows_to_repeat(rows);
+        write_output(b, h, i0, rows, softmax, all_finite ? nullptr : repeat_.data(), 0);
+        if (!all_finite) {
             softmax = online_softmax<T, Arch>(m, m + block_q_, width, overflow_headroom(p_.seq_kv));
             absorb_keys(b, h, i0, rows, softmax);
+            write_output(b, h, i0, rows, softmax, repeat_.data(), 1);
         }
-        write_output(b, h, i0, rows, softmax);
     }
 
 private:
@@ -119,15 +126,19 @@ private:
         }
     }
 
-    // The real rows and columns of the accumulator (padding rows may overflow
-    // harmlessly: they are never written out).
-    bool accumulator_finite(index_t rows) const noexcept {
+    // repeat_[i] = 1 for the real rows whose accumulator is not finite (padding
+    // rows may overflow harmlessly: they are never written out); true when
+    // there is none.
+    bool mark_rows_to_repeat(index_t rows) noexcept {
+        bool none = true;
         for (index_t i = 0; i < rows; ++i) {
             const T* acc = o_.get() + i * o_ld_;
-            for (index_t c = 0; c < p_.head_dim_v; ++c)
-                if (!std::isfinite(acc[c])) return false;
+            bool finite = true;
+            for (index_t c = 0; c < p_.head_dim_v; ++c) finite = finite && std::isfinite(acc[c]);
+            repeat_[static_cast<std::size_t>(i)] = finite ? 0 : 1;
+            none = none && finite;
         }
-        return true;
+        return none;
     }
 
     const T* k_row(index_t b, index_t hk, index_t j) const noexcept { return row_start(p_.k, b, hk, j); }
@@ -275,9 +286,12 @@ private:
         }
     }
 
-    void write_output(index_t b, index_t h, index_t i0, index_t rows, const online_softmax<T, Arch>& softmax) noexcept {
+    // Rows i with only[i] == value (every row when only is null).
+    void write_output(index_t b, index_t h, index_t i0, index_t rows, const online_softmax<T, Arch>& softmax,
+                      const unsigned char* only, unsigned char value) noexcept {
         const index_t full = p_.head_dim_v / W * W;
         for (index_t i = 0; i < rows; ++i) {
+            if (only && only[i] != value) continue;
             const T inv = softmax.normaliser(i);
             const T* acc = o_.get() + i * o_ld_;
             T* out = row_start(p_.out, b, h, i0 + i);
@@ -292,6 +306,7 @@ private:
     const Mask& mask_;
     index_t block_q_, block_kv_, o_ld_, value_chunk_;
     aligned_scratch<T> qt_, st_, o_, stats_;
+    std::vector<unsigned char> repeat_;
 };
 
 }  // namespace detail
