@@ -78,7 +78,9 @@ TEMPLATE_TEST_CASE("top_left and bottom_right agree with the oracle for seq_q <,
 template <class T>
 void check_visible_counts(causal mode, std::uint64_t seed) {
     rng r(seed);
-    for (const auto& [sq, skv] : seq_pairs) {
+    for (const auto& pair : seq_pairs) {
+        // Named copies, not a structured binding: C++17 lets no lambda capture those.
+        const index_t sq = pair[0], skv = pair[1];
         sdpa_case<T> c = make_case<T>(r, causal_shape(sq, skv));
         fill_view(c.q, [](const std::array<index_t, 4>&) { return T(0); });
         c.causal_mode = mode;
@@ -112,7 +114,8 @@ TEMPLATE_TEST_CASE("bottom_right with seq_q > seq_kv: the first seq_q - seq_kv r
                    "[causal]", float, double) {
     using T = TestType;
     rng r(0xca05a104);
-    for (const auto& [sq, skv] : std::vector<std::array<index_t, 2>>{{9, 5}, {17, 1}, {127, 33}}) {
+    for (const auto& pair : std::vector<std::array<index_t, 2>>{{9, 5}, {17, 1}, {127, 33}}) {
+        const index_t sq = pair[0], skv = pair[1];  // not a structured binding: the lambda captures them
         sdpa_case<T> c = make_case<T>(r, causal_shape(sq, skv));
         c.causal_mode = causal::bottom_right;
         check_all_variants<T>(c, [&](attnkit::variant, const run_output<T>& res) {
