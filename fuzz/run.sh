@@ -10,7 +10,8 @@
 #   fuzz/run.sh 1800 -jobs=2 -workers=2   # two processes (logs: fuzz-<n>.log in the build folder)
 #   fuzz/run.sh 0 crash-XXXX              # 0: build only, or replay the given inputs
 # Environment: CXX (default clang++-14, else clang++), FUZZ_BUILD_DIR (default
-# build/fuzz), FUZZ_OPT (default -O2), FUZZ_STATIC=1 (link libstdc++ and libgcc
+# build/fuzz), FUZZ_BUILD_JOBS (parallel compiles, default nproc), FUZZ_OPT
+# (default -O2), FUZZ_STATIC=1 (link libstdc++ and libgcc
 # statically too, for a binary to carry to another machine with libomp.so.5).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -70,6 +71,8 @@ units+=("harness|fuzz/sdpa_fuzzer.cpp||fuzz/sdpa_call.hpp tests/support")
 # shellcheck disable=SC2086  # $more: paths without spaces
 objects=()
 pids=()
+status=0
+max_jobs="${FUZZ_BUILD_JOBS:-$(nproc)}"
 for unit in "${units[@]}"; do
     IFS='|' read -r name src flags more <<<"$unit"
     obj="$OUT/obj/$name.o"
@@ -78,14 +81,16 @@ for unit in "${units[@]}"; do
     cmd=("$CXX" "${common[@]}" $flags -c "$src" -o "$obj")
     if [[ ! -f "$obj" || "$(cat "$obj.cmd" 2>/dev/null)" != "${cmd[*]}" ||
           -n "$(find include "$src" $more -type f -newer "$obj" | head -n 1)" ]]; then
+        while (($(jobs -rp | wc -l) >= max_jobs)); do wait -n || true; done
         echo "fuzz/run.sh: compiling $name"
         rm -f "$obj" "$obj.cmd"
         ("${cmd[@]}" && echo "${cmd[*]}" >"$obj.cmd") &
         pids+=($!)
     fi
 done
-status=0
-for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+wait
+# A unit compiled when its .cmd file is there (written after a successful compile).
+for obj in "${objects[@]}"; do [[ -f "$obj.cmd" ]] || status=1; done
 if [[ $status != 0 ]]; then
     echo "fuzz/run.sh: build failed" >&2
     exit 1
