@@ -122,5 +122,15 @@ fi
 # fuzz-<n>.log files.
 root="$PWD"
 cd "$OUT"
-exec ./sdpa_fuzzer -max_total_time="$SECONDS_BOUND" -max_len=64 -use_counters=0 -entropic=0 -timeout=20 \
-    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$PWD/" "$@" corpus "$root/fuzz/corpus"
+rm -f fuzz-*.log
+status=0
+./sdpa_fuzzer -max_total_time="$SECONDS_BOUND" -max_len=64 -use_counters=0 -entropic=0 -timeout=20 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$PWD/" "$@" corpus "$root/fuzz/corpus" || status=$?
+# With -jobs the statistics are in the jobs' logs: their sum.
+if compgen -G "fuzz-*.log" >/dev/null; then
+    cat fuzz-*.log | awk '/^stat::number_of_executed_units:/ { n += $2; jobs++ }
+                          /^stat::average_exec_per_sec:/ { r += $2 }
+                          END { printf "fuzz/run.sh: %d jobs, %d executions, %d exec/s together\n", jobs, n, r }'
+    grep -h -A3 "^FINDING" fuzz-*.log || true
+fi
+exit "$status"
