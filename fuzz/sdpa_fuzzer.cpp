@@ -73,18 +73,6 @@ using attnkit::index_t;
 
 namespace {
 
-const char* name_of(attnkit::variant v) {
-    switch (v) {
-        case attnkit::variant::automatic: return "automatic";
-        case attnkit::variant::naive: return "naive";
-        case attnkit::variant::blocked: return "blocked";
-        case attnkit::variant::parallel: return "parallel";
-        case attnkit::variant::flash: return "flash";
-        case attnkit::variant::decode: return "decode";
-    }
-    return "?";
-}
-
 class reader {
 public:
     reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {
@@ -561,7 +549,7 @@ std::optional<result<T>> run_variant(const fuzz_case<T>& fc, attnkit::variant v,
         r.lse->mem.fill(sentinel<T>());
         opt.lse = r.lse->view;
     }
-    const std::string name = name_of(v);
+    const std::string name = variant_name(v);
     try {
         attnkit_fuzz::call_sdpa<T>(c.q.cview(), c.k.cview(), c.v.cview(), r.out.view, opt);
     } catch (const attnkit::error& e) {
@@ -624,7 +612,7 @@ void run(reader& r, bool print) {
         const bool reject = simd_rejects && v != attnkit::variant::automatic;
         std::optional<result<T>> res = run_variant(fc, v, c.tiles.threads, reject);
         if (!res) continue;
-        const std::string name = name_of(v);
+        const std::string name = variant_name(v);
         j.check(*res, name);
         if (v == attnkit::variant::flash) flash = std::move(res);
         else if (v == attnkit::variant::parallel && flash) {

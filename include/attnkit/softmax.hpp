@@ -51,19 +51,10 @@ public:
     // scores: `rows` keys x width queries, leading dimension ld. Replaced in
     // place by exp(s - m_new). alpha receives the rescale factor per query.
     void absorb(T* scores, index_t rows, index_t ld, T* alpha) noexcept {
-        for (index_t c = 0; c < width_; c += lanes) {
-            const batch m_old = batch::load_aligned(m_ + c);
-            const batch m_new = column_max(scores + c, rows, ld, m_old);
-            // A query that has seen only masked keys keeps m = -inf; shifting by 0
-            // then keeps exp(-inf - shift) = 0 instead of exp(-inf + inf) = NaN.
-            const batch shift = xsimd::select(m_new == batch(-std::numeric_limits<T>::infinity()), batch(T(0)), m_new);
-            const batch a = exp_nonpositive<T, Arch>(m_old - shift);
-            const batch sum = headroom_ == 0 ? exp_sub_sum<false>(scores + c, rows, ld, shift)
-                                             : exp_sub_sum<true>(scores + c, rows, ld, shift);
-            xsimd::fma(batch::load_aligned(l_ + c), a, sum).store_aligned(l_ + c);
-            m_new.store_aligned(m_ + c);
-            a.store_aligned(alpha + c);
-        }
+        if (headroom_ == 0)
+            absorb_columns<false>(scores, rows, ld, alpha);
+        else
+            absorb_columns<true>(scores, rows, ld, alpha);
     }
 
     // Query q's normaliser 1/l and log-sum-exp m + log l; a query that saw no
@@ -78,6 +69,22 @@ public:
     }
 
 private:
+    template <bool Scaled>
+    void absorb_columns(T* scores, index_t rows, index_t ld, T* alpha) noexcept {
+        for (index_t c = 0; c < width_; c += lanes) {
+            const batch m_old = batch::load_aligned(m_ + c);
+            const batch m_new = column_max(scores + c, rows, ld, m_old);
+            // A query that has seen only masked keys keeps m = -inf; shifting by 0
+            // then keeps exp(-inf - shift) = 0 instead of exp(-inf + inf) = NaN.
+            const batch shift = xsimd::select(m_new == batch(-std::numeric_limits<T>::infinity()), batch(T(0)), m_new);
+            const batch a = exp_nonpositive<T, Arch>(m_old - shift);
+            const batch sum = exp_sub_sum<Scaled>(scores + c, rows, ld, shift);
+            xsimd::fma(batch::load_aligned(l_ + c), a, sum).store_aligned(l_ + c);
+            m_new.store_aligned(m_ + c);
+            a.store_aligned(alpha + c);
+        }
+    }
+
     // Maximum over rows, seeded with the running maximum. A NaN score does not
     // enter the maximum; it reaches the output through its weight exp(NaN) instead.
     static batch column_max(const T* col, index_t rows, index_t ld, batch m) noexcept {

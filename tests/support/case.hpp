@@ -176,4 +176,17 @@ buffer4<T> random_additive_mask(rng& r, const std::array<index_t, 4>& extents, d
     return m;
 }
 
+// The name of a variant, for messages (the tests and the fuzzer).
+inline const char* variant_name(attnkit::variant v) {
+    switch (v) {
+        case attnkit::variant::automatic: return "automatic";
+        case attnkit::variant::naive: return "naive";
+        case attnkit::variant::blocked: return "blocked";
+        case attnkit::variant::parallel: return "parallel";
+        case attnkit::variant::flash: return "flash";
+        case attnkit::variant::decode: return "decode";
+    }
+    return "?";
+}
+
 }  // namespace attnkit_test

@@ -35,18 +35,6 @@ inline std::vector<attnkit::variant> kernel_variants() {
             attnkit::variant::parallel, attnkit::variant::decode,  attnkit::variant::automatic};
 }
 
-inline const char* variant_name(attnkit::variant v) {
-    switch (v) {
-        case attnkit::variant::automatic: return "automatic";
-        case attnkit::variant::naive: return "naive";
-        case attnkit::variant::blocked: return "blocked";
-        case attnkit::variant::parallel: return "parallel";
-        case attnkit::variant::flash: return "flash";
-        case attnkit::variant::decode: return "decode";
-    }
-    return "?";
-}
-
 // Whether a variant accepts views whose head_dim stride is not 1 (validate.hpp).
 inline bool accepts_strided_head_dim(attnkit::variant v) {
     return v == attnkit::variant::naive || v == attnkit::variant::automatic;

@@ -22,6 +22,7 @@
 
 #include "attnkit/detail/decode_plan.hpp"
 #include "attnkit/detail/decode_scores.hpp"
+#include "attnkit/detail/finite.hpp"
 #include "attnkit/detail/microkernels.hpp"
 #include "attnkit/detail/tile_engine.hpp"
 #include "attnkit/mask.hpp"
@@ -76,7 +77,7 @@ public:
         // their first result (2^-k scales exactly only normal numbers, so
         // their subnormal outputs would lose accuracy). The headroom covers
         // all seq_kv keys, so the merge of the splits cannot overflow either.
-        if (!mark_rows_to_repeat()) {
+        if (!flag_nonfinite_rows(o_.get(), o_ld_, rows_, p_.head_dim_v, repeat_.data())) {
             const index_t o_count = rows_ * o_ld_;
             std::copy(o_.get(), o_.get() + o_count, kept_o_.get());
             std::copy(m(), m() + 2 * rows_ld_, kept_stats_.get());
@@ -135,20 +136,6 @@ private:
             for (index_t s0 = 0; s0 < rows_; s0 += plan_.block_rows)
                 absorb_tile(s0, std::min(plan_.block_rows, rows_ - s0), j0, j1);
         }
-    }
-
-    // repeat_[r] = 1 for the rows whose accumulator is not finite; true when
-    // there is none.
-    bool mark_rows_to_repeat() noexcept {
-        bool none = true;
-        for (index_t r = 0; r < rows_; ++r) {
-            const T* acc = o_.get() + r * o_ld_;
-            bool finite = true;
-            for (index_t c = 0; c < p_.head_dim_v; ++c) finite = finite && std::isfinite(acc[c]);
-            repeat_[static_cast<std::size_t>(r)] = finite ? 0 : 1;
-            none = none && finite;
-        }
-        return none;
     }
 
     // Row r's statistics, with the headroom it was computed with.
@@ -244,7 +231,7 @@ private:
 
         softmax_of(s0, n).absorb(st_.get(), keys, ld, alpha());
         rescale(s0, n);
-        if ((causal_cut || removed) && !values_finite(j0, keys))
+        if ((causal_cut || removed) && !values_finite<T, Arch>(v_row(j0), p_.v.stride(2), keys, p_.head_dim_v))
             add_visible_values(s0, n, j0, keys, ld);
         else
             add_values(s0, n, j0, keys, ld);
@@ -299,17 +286,6 @@ private:
             T* row = o_.get() + (s0 + r) * o_ld_;
             for (index_t c = 0; c < o_ld_; c += W) (batch::load_aligned(row + c) * a).store_aligned(row + c);
         }
-    }
-
-    // A removed key has weight exactly 0, and 0 * v is 0 unless v is NaN or
-    // infinite: only then must removed keys be skipped one by one.
-    bool values_finite(index_t j0, index_t keys) const noexcept {
-        for (index_t j = j0; j < j0 + keys; ++j) {
-            const T* v = v_row(j);
-            for (index_t c = 0; c < p_.head_dim_v; ++c)
-                if (!std::isfinite(v[c])) return false;
-        }
-        return true;
     }
 
     // O += P V over the real rows only (not the padding lanes of the scores),

@@ -17,6 +17,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/finite.hpp"
 #include "attnkit/detail/microkernels.hpp"
 #include "attnkit/mask.hpp"
 #include "attnkit/problem.hpp"
@@ -85,7 +86,8 @@ public:
         // written now, and those rows repeated with every weight lowered: a
         // repeat of the whole tile would cost the other rows' subnormal
         // outputs their accuracy (2^-k scales exactly only normal numbers).
-        const bool all_finite = mark_rows_to_repeat(rows);
+        // (Padding rows may overflow harmlessly: they are never written out.)
+        const bool all_finite = flag_nonfinite_rows(o_.get(), o_ld_, rows, p_.head_dim_v, repeat_.data());
         write_output(b, h, i0, rows, softmax, all_finite ? nullptr : repeat_.data(), 0);
         if (!all_finite) {
             softmax = online_softmax<T, Arch>(m, m + block_q_, width, overflow_headroom(p_.seq_kv));
@@ -117,28 +119,13 @@ private:
             if (causal_cut) apply_causal(i0, j0, keys, width);
             softmax.absorb(st_.get(), keys, block_q_, alpha);
             const bool holed = causal_cut || explicit_class == tile_class::holed;
-            if (holed && !values_finite(b, hk, j0, keys)) {
+            if (holed && !values_finite<T, Arch>(v_row(b, hk, j0), p_.v.stride(2), keys, p_.head_dim_v)) {
                 rescale_accumulator(alpha, width);
                 accumulate_visible_values(b, hk, i0, rows, j0, keys, mask);
             } else {
                 accumulate_values(b, hk, i0, j0, keys, width, alpha);
             }
         }
-    }
-
-    // repeat_[i] = 1 for the real rows whose accumulator is not finite (padding
-    // rows may overflow harmlessly: they are never written out); true when
-    // there is none.
-    bool mark_rows_to_repeat(index_t rows) noexcept {
-        bool none = true;
-        for (index_t i = 0; i < rows; ++i) {
-            const T* acc = o_.get() + i * o_ld_;
-            bool finite = true;
-            for (index_t c = 0; c < p_.head_dim_v; ++c) finite = finite && std::isfinite(acc[c]);
-            repeat_[static_cast<std::size_t>(i)] = finite ? 0 : 1;
-            none = none && finite;
-        }
-        return none;
     }
 
     const T* k_row(index_t b, index_t hk, index_t j) const noexcept { return row_start(p_.k, b, hk, j); }
@@ -206,24 +193,6 @@ private:
             T* row = o_.get() + i * o_ld_;
             for (index_t c = 0; c < o_ld_; c += W) (batch::load_aligned(row + c) * a).store_aligned(row + c);
         }
-    }
-
-    // A removed key has weight exactly 0, and 0 * v is 0 unless v is NaN or
-    // infinite: only then must removed keys be skipped one by one.
-    // v * 0 is (+-)0 for a finite v and NaN otherwise, so one vector of sums
-    // answers for the whole tile without a branch per value.
-    bool values_finite(index_t b, index_t hk, index_t j0, index_t keys) const noexcept {
-        const index_t full = p_.head_dim_v / W * W;
-        batch sum(T(0));
-        T tail_sum = 0;
-        for (index_t j = j0; j < j0 + keys; ++j) {
-            const T* v = v_row(b, hk, j);
-            for (index_t c = 0; c < full; c += W) {
-                sum += batch::load_unaligned(v + c) * batch(T(0));
-            }
-            for (index_t c = full; c < p_.head_dim_v; ++c) tail_sum += v[c] * T(0);
-        }
-        return xsimd::all(sum == batch(T(0))) && tail_sum == T(0);
     }
 
     // O += P V in chunks of keys whose V panel and P rows stay in L1 while

@@ -1,0 +1,53 @@
+// attnkit: the finiteness checks of the engines' NaN-safe and overflow paths,
+// shared by the tile engine (flash, blocked, parallel) and the decode engine.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include <xsimd/xsimd.hpp>
+
+#include "attnkit/view.hpp"
+
+namespace attnkit {
+namespace detail {
+
+// Whether rows x cols values, row i at first + i * stride, are all finite. A
+// removed key has weight exactly 0, and 0 * v is 0 unless v is NaN or
+// infinite: the engines skip removed keys one by one only when this is false.
+// v * 0 is (+-)0 for a finite v and NaN otherwise, so one vector of sums
+// answers for all the values without a branch per value.
+template <class T, class Arch>
+bool values_finite(const T* first, index_t stride, index_t rows, index_t cols) noexcept {
+    using batch = xsimd::batch<T, Arch>;
+    constexpr index_t W = static_cast<index_t>(batch::size);
+    const index_t full = cols / W * W;
+    batch sum(T(0));
+    T tail_sum = 0;
+    for (index_t i = 0; i < rows; ++i) {
+        const T* row = first + i * stride;
+        for (index_t c = 0; c < full; c += W) sum += batch::load_unaligned(row + c) * batch(T(0));
+        for (index_t c = full; c < cols; ++c) tail_sum += row[c] * T(0);
+    }
+    return xsimd::all(sum == batch(T(0))) && tail_sum == T(0);
+}
+
+// flags[i] = 1 for each of the rows x cols accumulator rows (row i at acc + i
+// * ld) holding a value that is not finite, 0 for the others; true when there
+// is none. The engines repeat only the flagged rows with lowered weights
+// (online_softmax's headroom).
+template <class T>
+bool flag_nonfinite_rows(const T* acc, index_t ld, index_t rows, index_t cols, unsigned char* flags) noexcept {
+    bool none = true;
+    for (index_t i = 0; i < rows; ++i) {
+        const T* row = acc + i * ld;
+        bool finite = true;
+        for (index_t c = 0; c < cols; ++c) finite = finite && std::isfinite(row[c]);
+        flags[i] = finite ? 0 : 1;
+        none = none && finite;
+    }
+    return none;
+}
+
+}  // namespace detail
+}  // namespace attnkit
