@@ -299,13 +299,40 @@ TEST_CASE("extremes: double scores of 1e5 from products that overflow float", "[
 
 // head_dim = 0 (or head_dim_v = 0): k (or v) holds no element and its data
 // pointer is null; the tiled kernels still form k_row()/v_row() pointers from
-// it (tile_engine.hpp), "applying non-zero offset to null pointer".
+// it (tile_engine.hpp), "applying non-zero offset to null pointer". With
+// PyTorch's strides for an empty tensor too (each size taken as at least 1, so
+// the seq stride is 1) and a causal mask: a tile the mask cuts checks V's
+// finiteness (detail/finite.hpp), which formed row addresses from the null
+// pointer until the fuzzer found it.
+template <class T>
+void as_empty_torch_tensor(buffer4<T>& b) {
+    const std::array<index_t, 4> e = b.extents();
+    std::array<index_t, 4> strides{};
+    index_t step = 1;
+    for (std::size_t d = 4; d-- > 0;) {
+        strides[d] = step;
+        step *= std::max<index_t>(e[d], 1);
+    }
+    b.view = attnkit::strided_view<T, 4>(nullptr, e, strides);
+}
+
 TEMPLATE_TEST_CASE("regression: head_dim 0 or head_dim_v 0 with empty k or v", "[regression]", float, double) {
     using T = TestType;
     rng r(0xe770000b);
-    for (const index_t sq : query_rows) {
-        check_all_variants(make_case<T>(r, extreme_shape(sq, 32, 0, 8)));
-        check_all_variants(make_case<T>(r, extreme_shape(sq, 32, 8, 0)));
+    for (const attnkit::causal mode : {attnkit::causal::none, attnkit::causal::top_left}) {
+        for (const bool torch_strides : {false, true}) {
+            for (const index_t sq : query_rows) {
+                sdpa_case<T> empty_k = make_case<T>(r, extreme_shape(sq, 32, 0, 8));
+                sdpa_case<T> empty_v = make_case<T>(r, extreme_shape(sq, 32, 8, 0));
+                if (torch_strides) {
+                    as_empty_torch_tensor(empty_k.k);
+                    as_empty_torch_tensor(empty_v.v);
+                }
+                empty_k.causal_mode = empty_v.causal_mode = mode;
+                check_all_variants(empty_k);
+                check_all_variants(empty_v);
+            }
+        }
     }
 }
 

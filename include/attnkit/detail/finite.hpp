@@ -19,6 +19,8 @@ namespace detail {
 // answers for all the values without a branch per value.
 template <class T, class Arch>
 bool values_finite(const T* first, index_t stride, index_t rows, index_t cols) noexcept {
+    // An empty V (head_dim_v 0) may have no storage at all: no row address may be formed.
+    if (rows == 0 || cols == 0) return true;
     using batch = xsimd::batch<T, Arch>;
     constexpr index_t W = static_cast<index_t>(batch::size);
     const index_t full = cols / W * W;
