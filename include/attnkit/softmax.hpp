@@ -50,7 +50,16 @@ public:
 
     // scores: `rows` keys x width queries, leading dimension ld. Replaced in
     // place by exp(s - m_new). alpha receives the rescale factor per query.
-    void absorb(T* scores, index_t rows, index_t ld, T* alpha) noexcept {
+    // tile_max (optional, width entries): the scores' maximum per query where
+    // the caller already has it (scores_block's epilogue); it must ignore NaN.
+    void absorb(T* scores, index_t rows, index_t ld, T* alpha, const T* tile_max = nullptr) noexcept {
+        // alpha holds the new maximum until absorb_columns turns it into the factor.
+        if (tile_max)
+            for (index_t c = 0; c < width_; c += lanes)
+                raise(batch::load_aligned(m_ + c), batch::load_aligned(tile_max + c)).store_aligned(alpha + c);
+        else
+            for (index_t c = 0; c < width_; c += lanes)
+                column_max(scores + c, rows, ld, batch::load_aligned(m_ + c)).store_aligned(alpha + c);
         if (headroom_ == 0)
             absorb_columns<false>(scores, rows, ld, alpha);
         else
@@ -73,7 +82,7 @@ private:
     void absorb_columns(T* scores, index_t rows, index_t ld, T* alpha) noexcept {
         for (index_t c = 0; c < width_; c += lanes) {
             const batch m_old = batch::load_aligned(m_ + c);
-            const batch m_new = column_max(scores + c, rows, ld, m_old);
+            const batch m_new = batch::load_aligned(alpha + c);
             // A query that has seen only masked keys keeps m = -inf; shifting by 0
             // then keeps exp(-inf - shift) = 0 instead of exp(-inf + inf) = NaN.
             const batch shift = xsimd::select(m_new == batch(-std::numeric_limits<T>::infinity()), batch(T(0)), m_new);
@@ -85,22 +94,24 @@ private:
         }
     }
 
-    // Maximum over rows, seeded with the running maximum. A NaN score does not
-    // enter the maximum; it reaches the output through its weight exp(NaN) instead.
+    // A NaN score does not enter a maximum; it reaches the output through its
+    // weight exp(NaN) instead.
+    static batch raise(const batch& m, const batch& s) noexcept { return xsimd::select(s > m, s, m); }
+
+    // Maximum over rows, seeded with the running maximum.
     static batch column_max(const T* col, index_t rows, index_t ld, batch m) noexcept {
         batch m1 = m;
         index_t r = 0;
         for (; r + 1 < rows; r += 2) {
             const batch s0 = batch::load_aligned(col + r * ld);
             const batch s1 = batch::load_aligned(col + (r + 1) * ld);
-            m = xsimd::select(s0 > m, s0, m);
-            m1 = xsimd::select(s1 > m1, s1, m1);
+            m = raise(m, s0);
+            m1 = raise(m1, s1);
         }
         if (r < rows) {
-            const batch s0 = batch::load_aligned(col + r * ld);
-            m = xsimd::select(s0 > m, s0, m);
+            m = raise(m, batch::load_aligned(col + r * ld));
         }
-        return xsimd::select(m1 > m, m1, m);
+        return raise(m, m1);
     }
 
     // s <- exp(s - shift) (times the weight scale when Scaled) in place;

@@ -18,9 +18,12 @@ namespace detail {
 // S^T[r][q] (+)= sum_{d in [d0, d1)} k_rows[r][d] * qt[d][q] for MR keys and NR
 // vectors of queries; accumulate adds to st instead of overwriting it (the
 // chunks of a long head_dim). qt: [head_dim][qt_ld], st: [MR][st_ld], aligned.
+// col_max (optional, NR vectors): raised to the largest of the MR scores per
+// query while they are still in registers, which spares the online softmax a
+// pass over S^T; NaN never enters it, as in online_softmax's own maximum.
 template <class T, class Arch, int MR, int NR>
 inline void scores_block(const T* const* k_rows, const T* qt, index_t qt_ld, index_t d0, index_t d1, T* st,
-                         index_t st_ld, bool accumulate) noexcept {
+                         index_t st_ld, bool accumulate, T* col_max = nullptr) noexcept {
     using batch = xsimd::batch<T, Arch>;
     constexpr index_t W = static_cast<index_t>(batch::size);
     batch acc[MR][NR];
@@ -46,6 +49,15 @@ inline void scores_block(const T* const* k_rows, const T* qt, index_t qt_ld, ind
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 16
         for (int n = 0; n < NR; ++n) acc[r][n].store_aligned(st + r * st_ld + n * W);
+    if (col_max) {
+#pragma GCC unroll 16
+        for (int n = 0; n < NR; ++n) {
+            batch m = batch::load_aligned(col_max + n * W);
+#pragma GCC unroll 16
+            for (int r = 0; r < MR; ++r) m = xsimd::select(acc[r][n] > m, acc[r][n], m);
+            m.store_aligned(col_max + n * W);
+        }
+    }
 }
 
 // The whole of head_dim in one pass, overwriting st.

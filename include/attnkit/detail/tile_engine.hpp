@@ -62,13 +62,14 @@ public:
           mask_(mask),
           // Tiles never exceed the problem: small calls get small scratch.
           block_q_(round_up(std::clamp<index_t>(block_q, 1, std::max<index_t>(p.seq_q, 1)), W)),
+          query_ld_(block_q_ + tuning::scratch_row_padding<T, Arch>()),
           block_kv_(std::clamp<index_t>(block_kv > 0 ? block_kv : p.seq_kv, 1, std::max<index_t>(p.seq_kv, 1))),
           o_ld_(round_up(std::max<index_t>(p.head_dim_v, 1), W)),
           value_chunk_(std::max<index_t>(tuning::value_chunk_bytes / (block_q_ * static_cast<index_t>(sizeof(T))), 1)),
-          qt_(p.head_dim * block_q_),
-          st_(round_up(block_kv_, tile::score_keys) * block_q_),
+          qt_(p.head_dim * query_ld_),
+          st_(round_up(block_kv_, tile::score_keys) * query_ld_),
           o_(block_q_ * o_ld_),
-          stats_(3 * block_q_),
+          stats_(4 * block_q_),
           repeat_(static_cast<std::size_t>(block_q_)) {}
 
     index_t block_q() const noexcept { return block_q_; }
@@ -103,6 +104,7 @@ private:
         const index_t hk = h / p_.group;
         const auto mask = mask_.at(b, h);
         T* alpha = stats_.get() + 2 * block_q_;
+        T* tile_max = stats_.get() + 3 * block_q_;
         softmax.reset();
         std::fill(o_.get(), o_.get() + width * o_ld_, T(0));
 
@@ -114,10 +116,12 @@ private:
             // The causal mask cuts this tile iff its last key is past the first row's limit.
             const bool causal_cut = j0 + keys - 1 > i0 + p_.causal_offset;
 
-            compute_scores(b, hk, i0, j0, keys, width);
-            if (explicit_class != tile_class::clear) mask.apply(st_.get(), block_q_, i0, rows, j0, keys);
+            // A tile no mask touches takes its maximum from the score kernel.
+            const bool clear = !causal_cut && explicit_class == tile_class::clear;
+            compute_scores(b, hk, i0, j0, keys, width, clear ? tile_max : nullptr);
+            if (explicit_class != tile_class::clear) mask.apply(st_.get(), query_ld_, i0, rows, j0, keys);
             if (causal_cut) apply_causal(i0, j0, keys, width);
-            softmax.absorb(st_.get(), keys, block_q_, alpha);
+            softmax.absorb(st_.get(), keys, query_ld_, alpha, clear ? tile_max : nullptr);
             const bool holed = causal_cut || explicit_class == tile_class::holed;
             if (holed && !values_finite<T, Arch>(v_row(b, hk, j0), p_.v.stride(2), keys, p_.head_dim_v)) {
                 rescale_accumulator(alpha, width);
@@ -144,23 +148,27 @@ private:
             for (index_t db = 0; db < p_.head_dim; db += side) {
                 const index_t i_end = std::min(ib + side, rows), d_end = std::min(db + side, p_.head_dim);
                 for (index_t i = ib; i < i_end; ++i)
-                    for (index_t d = db; d < d_end; ++d) qt[d * block_q_ + i] = p_.scale * q[i * q_stride + d];
+                    for (index_t d = db; d < d_end; ++d) qt[d * query_ld_ + i] = p_.scale * q[i * q_stride + d];
             }
         for (index_t d = 0; d < p_.head_dim; ++d)
-            for (index_t i = rows; i < width; ++i) qt[d * block_q_ + i] = T(0);
+            for (index_t i = rows; i < width; ++i) qt[d * query_ld_ + i] = T(0);
     }
 
     // Blocks of keys that the causal mask hides from every query of a block of
     // vectors are not computed (apply_causal overwrites them with -inf): on the
     // diagonal that is half of the tile.
-    void compute_scores(index_t b, index_t hk, index_t i0, index_t j0, index_t keys, index_t width) noexcept {
+    // tile_max (optional): receives the tile's maximum score per query.
+    void compute_scores(index_t b, index_t hk, index_t i0, index_t j0, index_t keys, index_t width,
+                        T* tile_max) noexcept {
         constexpr int MR = tile::score_keys;
         constexpr int NR = tile::score_vectors;
         const index_t vectors = width / W;
+        if (tile_max) std::fill(tile_max, tile_max + width, neg_inf);
         // head_dim = 0 still has to write the (zero) scores.
         const index_t depth = std::max<index_t>(p_.head_dim, 1);
         for (index_t d0 = 0; d0 < depth; d0 += tile::score_depth) {
             const index_t d1 = std::min<index_t>(d0 + tile::score_depth, p_.head_dim);
+            const bool last = tile_max && d1 == p_.head_dim;
             for (index_t n0 = 0; n0 < vectors; n0 += NR) {
                 const int nr = static_cast<int>(std::min<index_t>(NR, vectors - n0));
                 const index_t seen = std::min(keys, p_.visible_end(i0 + (n0 + nr) * W - 1) - j0);
@@ -168,11 +176,11 @@ private:
                     // Rows past the tile repeat its last key: computed, never read.
                     const T* rows_ptr[MR];
                     for (int r = 0; r < MR; ++r) rows_ptr[r] = k_row(b, hk, j0 + std::min<index_t>(r0 + r, keys - 1));
-                    T* out = st_.get() + r0 * block_q_ + n0 * W;
+                    T* out = st_.get() + r0 * query_ld_ + n0 * W;
                     const T* qt = qt_.get() + n0 * W;
                     with_width<NR>(nr, [&](auto n) {
-                        scores_block<T, Arch, MR, decltype(n)::value>(rows_ptr, qt, block_q_, d0, d1, out, block_q_,
-                                                                      d0 > 0);
+                        scores_block<T, Arch, MR, decltype(n)::value>(rows_ptr, qt, query_ld_, d0, d1, out, query_ld_,
+                                                                      d0 > 0, last ? tile_max + n0 * W : nullptr);
                     });
                 }
             }
@@ -183,7 +191,7 @@ private:
     void apply_causal(index_t i0, index_t j0, index_t keys, index_t width) noexcept {
         for (index_t r = 0; r < keys; ++r) {
             const index_t cut = std::clamp<index_t>(j0 + r - p_.causal_offset - i0, 0, width);
-            std::fill(st_.get() + r * block_q_, st_.get() + r * block_q_ + cut, neg_inf);
+            std::fill(st_.get() + r * query_ld_, st_.get() + r * query_ld_ + cut, neg_inf);
         }
     }
 
@@ -212,7 +220,7 @@ private:
         for (index_t c0 = 0; c0 < keys; c0 += value_chunk_) {
             const index_t chunk = std::min(value_chunk_, keys - c0);
             const T* v = v_row(b, hk, j0 + c0);
-            const T* pt = st_.get() + c0 * block_q_;
+            const T* pt = st_.get() + c0 * query_ld_;
             const auto seen = [&](index_t last_query) {
                 return std::clamp<index_t>(p_.visible_end(i0 + last_query) - j0 - c0, 0, chunk);
             };
@@ -225,7 +233,7 @@ private:
                         if (used == 0) continue;
                         with_width<MR>(mr, [&](auto m) {
                             weighted_sum_block<T, Arch, decltype(m)::value, decltype(n)::value>(
-                                pt + i, block_q_, v + n0 * W, v_stride, used, o_.get() + i * o_ld_ + n0 * W, o_ld_,
+                                pt + i, query_ld_, v + n0 * W, v_stride, used, o_.get() + i * o_ld_ + n0 * W, o_ld_,
                                 c0 == 0 ? alpha + i : nullptr);
                         });
                     }
@@ -233,7 +241,7 @@ private:
             }
             if (tail > 0)
                 for (index_t i = 0; i < width; ++i)
-                    weighted_sum_tail<T, 1>(pt + i, block_q_, v + full_vectors * W, v_stride, seen(i), tail,
+                    weighted_sum_tail<T, 1>(pt + i, query_ld_, v + full_vectors * W, v_stride, seen(i), tail,
                                             o_.get() + i * o_ld_ + full_vectors * W, o_ld_,
                                             c0 == 0 ? alpha + i : nullptr);
         }
@@ -248,7 +256,7 @@ private:
             const index_t end = std::min(j0 + keys, p_.visible_end(i0 + i));
             for (index_t j = j0; j < end; ++j) {
                 if (mask.bias(i0 + i, j) == neg_inf) continue;
-                const T w = st_.get()[(j - j0) * block_q_ + i];
+                const T w = st_.get()[(j - j0) * query_ld_ + i];
                 const T* v = v_row(b, hk, j);
                 for (index_t c = 0; c < p_.head_dim_v; ++c) acc[c] += w * v[c];
             }
@@ -273,7 +281,7 @@ private:
 
     const problem<T>& p_;
     const Mask& mask_;
-    index_t block_q_, block_kv_, o_ld_, value_chunk_;
+    index_t block_q_, query_ld_, block_kv_, o_ld_, value_chunk_;
     aligned_scratch<T> qt_, st_, o_, stats_;
     std::vector<unsigned char> repeat_;
 };
