@@ -32,9 +32,10 @@ shape extreme_shape(index_t seq_q, index_t seq_kv, index_t head_dim = 8, index_t
     return s;
 }
 
-// Query-row counts that reach both the decode path (few rows) and the tiled
-// kernels (many rows) through variant::automatic.
-const std::array<index_t, 2> query_rows{3, 40};
+// Query-row counts that reach the decode path (few rows: one row takes its
+// softmax along the keys, three along a vector of rows) and the tiled kernels
+// (many rows) through variant::automatic.
+const std::array<index_t, 3> query_rows{1, 3, 40};
 
 template <class T>
 void fill_constant(buffer4<T>& b, T x) {

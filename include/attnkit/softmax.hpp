@@ -66,6 +66,19 @@ public:
             absorb_columns<true>(scores, rows, ld, alpha);
     }
 
+    // The same for the first `queries` columns only, each walked along its
+    // keys: with a few queries (decoding) a vector of queries is mostly
+    // padding, and one exp per key and vector would cost a vector exp per
+    // weight; here the exp runs over vectors of keys gathered from the column.
+    // keys: aligned room for `rows` rounded up to the vector size. The other
+    // columns' statistics and alpha are left as they are.
+    void absorb_by_keys(T* scores, index_t rows, index_t ld, index_t queries, T* alpha, T* keys) noexcept {
+        if (headroom_ == 0)
+            absorb_keys_of_columns<false>(scores, rows, ld, queries, alpha, keys);
+        else
+            absorb_keys_of_columns<true>(scores, rows, ld, queries, alpha, keys);
+    }
+
     // Query q's normaliser 1/l and log-sum-exp m + log l; a query that saw no
     // key (l = 0) gets normaliser 0, so its output is 0, and log-sum-exp -inf.
     T normaliser(index_t q) const noexcept { return l_[q] > T(0) || l_[q] != l_[q] ? T(1) / l_[q] : T(0); }
@@ -91,6 +104,30 @@ private:
             xsimd::fma(batch::load_aligned(l_ + c), a, sum).store_aligned(l_ + c);
             m_new.store_aligned(m_ + c);
             a.store_aligned(alpha + c);
+        }
+    }
+
+    template <bool Scaled>
+    void absorb_keys_of_columns(T* scores, index_t rows, index_t ld, index_t queries, T* alpha, T* keys) noexcept {
+        constexpr T neg_inf = -std::numeric_limits<T>::infinity();
+        const index_t padded = (rows + lanes - 1) / lanes * lanes;
+        for (index_t q = 0; q < queries; ++q) {
+            // Padding keys of -inf weigh exp(-inf - shift) = 0.
+            for (index_t j = 0; j < rows; ++j) keys[j] = scores[j * ld + q];
+            std::fill(keys + rows, keys + padded, neg_inf);
+            batch m_lanes(m_[q]);
+            for (index_t j = 0; j < padded; j += lanes) m_lanes = raise(m_lanes, batch::load_aligned(keys + j));
+            alignas(64) T lane[lanes];
+            m_lanes.store_aligned(lane);
+            T m_new = lane[0];
+            for (index_t i = 1; i < lanes; ++i) m_new = lane[i] > m_new ? lane[i] : m_new;
+            const T shift = m_new == neg_inf ? T(0) : m_new;
+            const T a = std::exp(m_[q] - shift);
+            const T sum = xsimd::hadd(exp_sub_sum<Scaled>(keys, padded / lanes, lanes, batch(shift)));
+            for (index_t j = 0; j < rows; ++j) scores[j * ld + q] = keys[j];
+            l_[q] = std::fma(l_[q], a, sum);
+            m_[q] = m_new;
+            alpha[q] = a;
         }
     }
 

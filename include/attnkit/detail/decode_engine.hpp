@@ -55,6 +55,7 @@ public:
           qd_(W * q_ld_),
           kd_(W * q_ld_),
           st_(st_rows_ * st_cols_),
+          key_weights_(st_rows_),
           o_(plan.item_rows * o_ld_),
           kept_o_(plan.item_rows * o_ld_),
           stats_(2 * rows_ld_ + plan.block_rows),
@@ -161,6 +162,10 @@ private:
     // a vector of rows empty (see decode_scores.hpp).
     static bool along_head_dim(index_t n) noexcept { return n <= tuning::decode_tile<T, Arch>::max_dot_rows; }
 
+    // The softmax along the keys (a vector exp per lanes weights) where n rows
+    // leave most lanes of a vector of rows empty (a vector exp per key).
+    static bool softmax_by_keys(index_t n) noexcept { return n <= tuning::decode_tile<T, Arch>::max_rows_by_keys; }
+
     const T* q_row(index_t r) const noexcept {
         return row_start(p_.q, b_, head_of(r), query_of(r));
     }
@@ -229,7 +234,10 @@ private:
                 for (index_t j = from; j < j0 + keys; ++j) st_.get()[(j - j0) * ld + r] = neg_inf;
             }
 
-        softmax_of(s0, n).absorb(st_.get(), keys, ld, alpha());
+        if (softmax_by_keys(n))
+            softmax_of(s0, n).absorb_by_keys(st_.get(), keys, ld, n, alpha(), key_weights_.get());
+        else
+            softmax_of(s0, n).absorb(st_.get(), keys, ld, alpha());
         rescale(s0, n);
         if ((causal_cut || removed) && !values_finite<T, Arch>(v_row(j0), p_.v.stride(2), keys, p_.head_dim_v))
             add_visible_values(s0, n, j0, keys, ld);
@@ -343,7 +351,7 @@ private:
     const Mask& mask_;
     const decode_plan plan_;
     index_t rows_ld_, q_ld_, o_ld_, st_rows_, st_cols_;
-    aligned_scratch<T> qt_, qd_, kd_, st_, o_, kept_o_, stats_, kept_stats_;
+    aligned_scratch<T> qt_, qd_, kd_, st_, key_weights_, o_, kept_o_, stats_, kept_stats_;
     std::vector<unsigned char> repeat_;
     std::vector<tile_class> classes_;
     std::array<int, static_cast<std::size_t>(W)> lanes_;
