@@ -77,7 +77,11 @@ constexpr index_t scratch_row_padding() {
 // to 14 (3.9 % of the score products wasted). Measured with the padding above
 // and the score kernel's fused maximum, against 256 with the padding alone, in
 // the same run as the padding: fastest call 0.958 (f32 D128), 0.976 (causal),
-// 0.978 (D64), 0.977 (f64), 0.965 (16 threads).
+// 0.978 (D64), 0.977 (f64), 0.965 (16 threads). 128 x 252 checked again
+// against 64 x 252, 128 x 504 and 256 x 252 with bench/ab/run.sh (13 rounds,
+// median ratio other / this): f32 D128 1 thread 1.066, 1.001, 1.011; causal
+// 1.025, 0.991, 1.052; D64 1.007, 0.975, 0.987; f64 1.015, 1.012, 1.056;
+// 16 threads 1.095, 1.005, 1.012: none better by more than the noise.
 struct block_sizes {
     index_t block_q;
     index_t block_kv;
