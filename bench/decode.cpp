@@ -62,6 +62,8 @@
 #include <attnkit/attnkit.hpp>
 #include <benchmark/benchmark.h>
 
+#include "aligned_buffer.hpp"
+
 namespace {
 
 using attnkit::index_t;
@@ -206,7 +208,7 @@ double attention_flop(const shape& s, attnkit::causal mode) {
 template <class T>
 struct tensors {
     shape s{};
-    std::vector<T> q, k, v, out;
+    attnkit_bench::aligned_vector<T> q, k, v, out;
 };
 
 template <class T>
@@ -222,7 +224,7 @@ tensors<T>& tensors_for(const shape& s) {
     t->s = s;
     std::mt19937_64 rng(20240611);
     std::uniform_real_distribution<T> dist(T(-1), T(1));
-    const auto fill = [&](std::vector<T>& x, index_t n) {
+    const auto fill = [&](attnkit_bench::aligned_vector<T>& x, index_t n) {
         x.resize(static_cast<std::size_t>(n));
         for (auto& e : x) e = dist(rng);
     };

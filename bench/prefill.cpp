@@ -47,6 +47,7 @@
 #include <attnkit/attnkit.hpp>
 #include <benchmark/benchmark.h>
 
+#include "aligned_buffer.hpp"
 #include "fma_peak.hpp"
 
 namespace {
@@ -99,7 +100,7 @@ double attention_flop(const shape& s, attnkit::causal c) {
 template <class T>
 struct tensors {
     shape s{};
-    std::vector<T> q, k, v, out;
+    attnkit_bench::aligned_vector<T> q, k, v, out;
 };
 
 template <class T>
@@ -115,7 +116,7 @@ tensors<T>& tensors_for(const shape& s) {
     t->s = s;
     std::mt19937_64 rng(20240611);
     std::uniform_real_distribution<T> dist(T(-1), T(1));
-    const auto fill = [&](std::vector<T>& x, index_t n) {
+    const auto fill = [&](attnkit_bench::aligned_vector<T>& x, index_t n) {
         x.resize(static_cast<std::size_t>(n));
         for (auto& e : x) e = dist(rng);
     };
@@ -151,7 +152,7 @@ constexpr dtype dtype_of() {
 }
 
 template <class T>
-bool all_finite(const std::vector<T>& x) {
+bool all_finite(const attnkit_bench::aligned_vector<T>& x) {
     return std::all_of(x.begin(), x.end(), [](T e) { return std::isfinite(e); });
 }
 
