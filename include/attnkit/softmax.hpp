@@ -13,6 +13,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "attnkit/detail/exp.hpp"
+#include "attnkit/detail/max_ignoring_nan.hpp"
 #include "attnkit/view.hpp"
 
 namespace attnkit {
@@ -54,12 +55,15 @@ public:
     // the caller already has it (scores_block's epilogue); it must ignore NaN.
     void absorb(T* scores, index_t rows, index_t ld, T* alpha, const T* tile_max = nullptr) noexcept {
         // alpha holds the new maximum until absorb_columns turns it into the factor.
-        if (tile_max)
-            for (index_t c = 0; c < width_; c += lanes)
-                raise(batch::load_aligned(m_ + c), batch::load_aligned(tile_max + c)).store_aligned(alpha + c);
-        else
+        if (tile_max) {
+            for (index_t c = 0; c < width_; c += lanes) {
+                const batch m_new = max_ignoring_nan(batch::load_aligned(m_ + c), batch::load_aligned(tile_max + c));
+                m_new.store_aligned(alpha + c);
+            }
+        } else {
             for (index_t c = 0; c < width_; c += lanes)
                 column_max(scores + c, rows, ld, batch::load_aligned(m_ + c)).store_aligned(alpha + c);
+        }
         if (headroom_ == 0)
             absorb_columns<false>(scores, rows, ld, alpha);
         else
@@ -115,10 +119,11 @@ private:
             // Padding keys of -inf weigh exp(-inf - shift) = 0.
             for (index_t j = 0; j < rows; ++j) keys[j] = scores[j * ld + q];
             std::fill(keys + rows, keys + padded, neg_inf);
-            batch m_lanes(m_[q]);
-            for (index_t j = 0; j < padded; j += lanes) m_lanes = raise(m_lanes, batch::load_aligned(keys + j));
+            // The keys as rows of one vector each: the column passes serve them too.
+            const batch m_lanes = column_max(keys, padded / lanes, lanes, batch(m_[q]));
             alignas(64) T lane[lanes];
             m_lanes.store_aligned(lane);
+            // No lane holds NaN, so a plain comparison finishes the maximum.
             T m_new = lane[0];
             for (index_t i = 1; i < lanes; ++i) m_new = lane[i] > m_new ? lane[i] : m_new;
             const T shift = m_new == neg_inf ? T(0) : m_new;
@@ -131,10 +136,6 @@ private:
         }
     }
 
-    // A NaN score does not enter a maximum; it reaches the output through its
-    // weight exp(NaN) instead.
-    static batch raise(const batch& m, const batch& s) noexcept { return xsimd::select(s > m, s, m); }
-
     // Maximum over rows, seeded with the running maximum.
     static batch column_max(const T* col, index_t rows, index_t ld, batch m) noexcept {
         batch m1 = m;
@@ -142,13 +143,13 @@ private:
         for (; r + 1 < rows; r += 2) {
             const batch s0 = batch::load_aligned(col + r * ld);
             const batch s1 = batch::load_aligned(col + (r + 1) * ld);
-            m = raise(m, s0);
-            m1 = raise(m1, s1);
+            m = max_ignoring_nan(m, s0);
+            m1 = max_ignoring_nan(m1, s1);
         }
         if (r < rows) {
-            m = raise(m, batch::load_aligned(col + r * ld));
+            m = max_ignoring_nan(m, batch::load_aligned(col + r * ld));
         }
-        return raise(m, m1);
+        return max_ignoring_nan(m, m1);
     }
 
     // s <- exp(s - shift) (times the weight scale when Scaled) in place;

@@ -10,6 +10,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/max_ignoring_nan.hpp"
 #include "attnkit/view.hpp"
 
 namespace attnkit {
@@ -20,7 +21,7 @@ namespace detail {
 // chunks of a long head_dim). qt: [head_dim][qt_ld], st: [MR][st_ld], aligned.
 // col_max (optional, NR vectors): raised to the largest of the MR scores per
 // query while they are still in registers, which spares the online softmax a
-// pass over S^T; NaN never enters it, as in online_softmax's own maximum.
+// pass over S^T (the same max_ignoring_nan as online_softmax's own maximum).
 template <class T, class Arch, int MR, int NR>
 inline void scores_block(const T* const* k_rows, const T* qt, index_t qt_ld, index_t d0, index_t d1, T* st,
                          index_t st_ld, bool accumulate, T* col_max = nullptr) noexcept {
@@ -54,7 +55,7 @@ inline void scores_block(const T* const* k_rows, const T* qt, index_t qt_ld, ind
         for (int n = 0; n < NR; ++n) {
             batch m = batch::load_aligned(col_max + n * W);
 #pragma GCC unroll 16
-            for (int r = 0; r < MR; ++r) m = xsimd::select(acc[r][n] > m, acc[r][n], m);
+            for (int r = 0; r < MR; ++r) m = max_ignoring_nan(m, acc[r][n]);
             m.store_aligned(col_max + n * W);
         }
     }
