@@ -63,6 +63,7 @@
 #include <benchmark/benchmark.h>
 
 #include "aligned_buffer.hpp"
+#include "flop.hpp"
 
 namespace {
 
@@ -196,11 +197,9 @@ double kv_bytes(const shape& s, std::size_t element) {
 // The two matrix products' FLOP over the visible (query, key) pairs; bottom-
 // right causal: query i sees keys j <= i + seq_kv - seq_q.
 double attention_flop(const shape& s, attnkit::causal mode) {
-    double pairs = 0;
-    for (index_t i = 0; i < s.seq_q; ++i)
-        pairs += mode == attnkit::causal::none ? double(s.seq_kv)
-                                               : double(std::clamp<index_t>(i + s.seq_kv - s.seq_q + 1, 0, s.seq_kv));
-    return 2.0 * double(s.batch) * double(s.heads_q) * pairs * double(2 * s.head_dim);
+    const double pairs =
+        attnkit_bench::visible_pairs(s.seq_q, s.seq_kv, mode != attnkit::causal::none, s.seq_kv - s.seq_q);
+    return attnkit_bench::attention_flop(s.batch, s.heads_q, pairs, s.head_dim, s.head_dim);
 }
 
 // Inputs of the latest shape and dtype, seeded uniform in [-1, 1], made

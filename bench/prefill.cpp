@@ -48,6 +48,7 @@
 #include <benchmark/benchmark.h>
 
 #include "aligned_buffer.hpp"
+#include "flop.hpp"
 #include "fma_peak.hpp"
 
 namespace {
@@ -72,26 +73,11 @@ std::string shape_name(const shape& s) {
     return n;
 }
 
-// Query-key pairs (i, j) one head computes: all seq_q * seq_kv of them without a
-// mask; under a causal mask only the visible ones, with the library's alignment
-// rule (problem::visible_end): key j is visible to query i iff j <= i + offset,
-// offset 0 for top-left, seq_kv - seq_q for bottom-right. Exact, by summing rows.
-double visible_pairs(const shape& s, attnkit::causal c) {
-    if (c == attnkit::causal::none) return double(s.seq_q) * double(s.seq_kv);
-    const index_t offset = c == attnkit::causal::top_left ? 0 : s.seq_kv - s.seq_q;
-    double pairs = 0;
-    for (index_t i = 0; i < s.seq_q; ++i) pairs += double(std::clamp<index_t>(i + offset + 1, 0, s.seq_kv));
-    return pairs;
-}
-
-// FLOP of one sdpa() call, counting the two matrix products only (the softmax's
-// exp, max and sums are not counted): each visible (i, j) pair costs 2*D for its
-// score q_i . k_j and 2*Dv for adding p_ij * v_j, so
-//   FLOP = 2 * B * H * pairs * (D + Dv),
-// which is 4*B*H*Sq*Skv*D for a non-causal call with Dv = D; a top-left causal
-// call with Sq = Skv has pairs = Skv*(Skv+1)/2 per head.
+// FLOP of one call under the benchmarks' one convention (flop.hpp).
 double attention_flop(const shape& s, attnkit::causal c) {
-    return 2.0 * double(s.batch) * double(s.heads) * visible_pairs(s, c) * double(s.head_dim + s.head_dim_v);
+    const index_t offset = c == attnkit::causal::bottom_right ? s.seq_kv - s.seq_q : 0;
+    const double pairs = attnkit_bench::visible_pairs(s.seq_q, s.seq_kv, c != attnkit::causal::none, offset);
+    return attnkit_bench::attention_flop(s.batch, s.heads, pairs, s.head_dim, s.head_dim_v);
 }
 
 // Inputs of one shape, seeded random in [-1, 1], made once and reused by every

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "ab_call.hpp"
+#include "flop.hpp"
 
 namespace {
 
@@ -77,15 +78,6 @@ call parse_case(const std::string& spec) {
     c.head_dim = positive(f[7], "head_dim");
     if (c.heads_q % c.heads_kv != 0) usage("heads_q is not a multiple of heads_kv in '" + spec + "'");
     return c;
-}
-
-// Key-query pairs that the mask leaves visible, per head.
-double visible_pairs(const call& c) {
-    if (!c.causal) return double(c.seq_q) * double(c.seq_kv);
-    const std::int64_t offset = c.variant == call::kind::decode ? c.seq_kv - c.seq_q : 0;
-    double pairs = 0;
-    for (std::int64_t i = 0; i < c.seq_q; ++i) pairs += double(std::clamp<std::int64_t>(i + offset + 1, 0, c.seq_kv));
-    return pairs;
 }
 
 double median(std::vector<double> x) {
@@ -154,11 +146,13 @@ int main(int argc, char** argv) {
         for (std::int64_t r = 0; r < rounds; ++r) ratio.push_back(ms[1][r] / ms[0][r]);
         const double best_b = *std::min_element(ms[1].begin(), ms[1].end());
         char rate[32];
-        if (c.variant == call::kind::decode)
+        if (c.variant == call::kind::decode) {
             std::snprintf(rate, sizeof rate, "%.1f GB/s", 2.0 * double(kv_count * element) / best_b * 1e-6);
-        else
-            std::snprintf(rate, sizeof rate, "%.1f GF/s",
-                          4.0 * double(c.heads_q) * visible_pairs(c) * double(c.head_dim) / best_b * 1e-6);
+        } else {
+            const double pairs = attnkit_bench::visible_pairs(c.seq_q, c.seq_kv, c.causal, 0);  // top-left
+            const double flop = attnkit_bench::attention_flop(1, c.heads_q, pairs, c.head_dim, c.head_dim);
+            std::snprintf(rate, sizeof rate, "%.1f GF/s", flop / best_b * 1e-6);
+        }
         std::printf("%-44s %12.3f %12.3f %12.3f %12.3f %9.3f %10s\n", spec.c_str(),
                     *std::min_element(ms[0].begin(), ms[0].end()), median(ms[0]), best_b, median(ms[1]),
                     median(ratio), rate);

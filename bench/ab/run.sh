@@ -47,7 +47,7 @@ inc_b="$(headers_of "$rev_b")"
 echo "attnkit_ab: a = $rev_a, b = $rev_b; compiling ($CXX ${flags[*]})" >&2
 "$CXX" "${flags[@]}" -I "$inc_a" -Dattnkit=attnkit_rev_a -DATTNKIT_AB_ENTRY=run_a -c bench/ab/ab_unit.cpp -o "$OUT/a.o" &
 "$CXX" "${flags[@]}" -I "$inc_b" -Dattnkit=attnkit_rev_b -DATTNKIT_AB_ENTRY=run_b -c bench/ab/ab_unit.cpp -o "$OUT/b.o" &
-"$CXX" "${flags[@]}" -c bench/ab/ab_main.cpp -o "$OUT/main.o" &
+"$CXX" "${flags[@]}" -I bench -c bench/ab/ab_main.cpp -o "$OUT/main.o" &
 wait %1 && wait %2 && wait %3
 "$CXX" "${flags[@]}" "$OUT/main.o" "$OUT/a.o" "$OUT/b.o" "${link[@]}" -o "$OUT/attnkit_ab"
 [[ $# -eq 0 ]] && { echo "attnkit_ab: built $OUT/attnkit_ab" >&2; exit 0; }
