@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "ab_call.hpp"
-#include "flop.hpp"
+#include "common/flop.hpp"
 
 namespace {
 

@@ -11,11 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "common/dtype.hpp"
+
 namespace attnkit_bench {
-
-enum class dtype { f32, f64 };
-
-const char* dtype_name(dtype t);
 
 // The instruction sets the probe knows, widest first.
 enum class fma_isa { avx512f, avx2_fma, sse2, scalar };

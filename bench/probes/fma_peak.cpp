@@ -14,7 +14,7 @@
 // into a volatile sink, so the compiler can neither fold nor drop the loop; with
 // a slightly below 1 and b = 1 - a the chains stay near 1 (no overflow, no
 // subnormals).
-#include "fma_peak.hpp"
+#include "probes/fma_peak.hpp"
 
 #include <omp.h>
 
@@ -252,7 +252,6 @@ double thread_cpu_seconds() {
 
 }  // namespace
 
-const char* dtype_name(dtype t) { return t == dtype::f32 ? "f32" : "f64"; }
 
 const char* isa_name(fma_isa isa) {
     switch (isa) {

@@ -47,72 +47,19 @@
 #include <attnkit/attnkit.hpp>
 #include <benchmark/benchmark.h>
 
-#include "aligned_buffer.hpp"
-#include "flop.hpp"
-#include "fma_peak.hpp"
+#include "common/benchmark_context.hpp"
+#include "common/flags.hpp"
+#include "common/inputs.hpp"
+#include "common/shape.hpp"
+#include "probes/fma_peak.hpp"
 
 namespace {
 
 using attnkit::index_t;
 using attnkit_bench::dtype;
 
-struct shape {
-    index_t batch, heads, seq_q, seq_kv, head_dim, head_dim_v;
-};
-
-shape square(index_t batch, index_t heads, index_t seq, index_t dim) { return {batch, heads, seq, seq, dim, dim}; }
-
-std::string shape_name(const shape& s) {
-    std::string n = "B" + std::to_string(s.batch) + "_H" + std::to_string(s.heads);
-    if (s.seq_q == s.seq_kv)
-        n += "_S" + std::to_string(s.seq_q);
-    else
-        n += "_Sq" + std::to_string(s.seq_q) + "_Skv" + std::to_string(s.seq_kv);
-    n += "_D" + std::to_string(s.head_dim);
-    if (s.head_dim_v != s.head_dim) n += "_Dv" + std::to_string(s.head_dim_v);
-    return n;
-}
-
-// FLOP of one call under the benchmarks' one convention (flop.hpp).
-double attention_flop(const shape& s, attnkit::causal c) {
-    const index_t offset = c == attnkit::causal::bottom_right ? s.seq_kv - s.seq_q : 0;
-    const double pairs = attnkit_bench::visible_pairs(s.seq_q, s.seq_kv, c != attnkit::causal::none, offset);
-    return attnkit_bench::attention_flop(s.batch, s.heads, pairs, s.head_dim, s.head_dim_v);
-}
-
-// Inputs of one shape, seeded random in [-1, 1], made once and reused by every
-// benchmark of that shape and dtype (only the latest shape is kept, to bound
-// memory). Made outside any timed region.
-template <class T>
-struct tensors {
-    shape s{};
-    attnkit_bench::aligned_vector<T> q, k, v, out;
-};
-
-template <class T>
-tensors<T>& tensors_for(const shape& s) {
-    static std::unique_ptr<tensors<T>> cached;
-    const auto same = [&](const shape& a) {
-        return a.batch == s.batch && a.heads == s.heads && a.seq_q == s.seq_q && a.seq_kv == s.seq_kv &&
-               a.head_dim == s.head_dim && a.head_dim_v == s.head_dim_v;
-    };
-    if (cached && same(cached->s)) return *cached;
-    cached.reset();  // free the previous shape first
-    auto t = std::make_unique<tensors<T>>();
-    t->s = s;
-    std::mt19937_64 rng(20240611);
-    std::uniform_real_distribution<T> dist(T(-1), T(1));
-    const auto fill = [&](attnkit_bench::aligned_vector<T>& x, index_t n) {
-        x.resize(static_cast<std::size_t>(n));
-        for (auto& e : x) e = dist(rng);
-    };
-    fill(t->q, s.batch * s.heads * s.seq_q * s.head_dim);
-    fill(t->k, s.batch * s.heads * s.seq_kv * s.head_dim);
-    fill(t->v, s.batch * s.heads * s.seq_kv * s.head_dim_v);
-    t->out.assign(static_cast<std::size_t>(s.batch * s.heads * s.seq_q * s.head_dim_v), T(0));
-    cached = std::move(t);
-    return *cached;
-}
+using attnkit_bench::shape;
+using attnkit_bench::square;
 
 const char* variant_name(attnkit::variant v) {
     switch (v) {
@@ -133,33 +80,26 @@ bool uses_threads(attnkit::variant v) {
 }
 
 template <class T>
-constexpr dtype dtype_of() {
-    return std::is_same_v<T, float> ? dtype::f32 : dtype::f64;
-}
-
-template <class T>
 bool all_finite(const attnkit_bench::aligned_vector<T>& x) {
     return std::all_of(x.begin(), x.end(), [](T e) { return std::isfinite(e); });
 }
 
 template <class T>
-void bm_sdpa(benchmark::State& state, shape s, attnkit::variant kernel, attnkit::causal mode, int threads) {
-    tensors<T>& t = tensors_for<T>(s);
+void bm_sdpa(benchmark::State& state, shape s, attnkit::variant kernel, int threads) {
+    attnkit_bench::inputs<T>& t = attnkit_bench::inputs_for<T>(s);
     // NaN everywhere, so the finiteness check below also catches elements the
     // kernel never wrote.
     std::fill(t.out.begin(), t.out.end(), std::numeric_limits<T>::quiet_NaN());
 
     attnkit::options<T> opt;
     opt.kernel = kernel;
-    opt.causal_mode = mode;
+    opt.causal_mode = s.mode;
     opt.tiles.threads = threads;
-    const auto q = attnkit::bhsd<const T>(t.q.data(), s.batch, s.heads, s.seq_q, s.head_dim);
-    const auto k = attnkit::bhsd<const T>(t.k.data(), s.batch, s.heads, s.seq_kv, s.head_dim);
-    const auto v = attnkit::bhsd<const T>(t.v.data(), s.batch, s.heads, s.seq_kv, s.head_dim_v);
-    const auto out = attnkit::bhsd<T>(t.out.data(), s.batch, s.heads, s.seq_q, s.head_dim_v);
+    const auto q = t.q_view(), k = t.k_view(), v = t.v_view();
+    const auto out = t.out_view();
 
-    const double flop = attention_flop(s, mode);
-    const double peak = attnkit_bench::fma_peak_gflops(dtype_of<T>(), threads);
+    const double flop = attnkit_bench::attention_flop(s);
+    const double peak = attnkit_bench::fma_peak_gflops(attnkit_bench::dtype_of<T>(), threads);
 
     try {
         for (auto _ : state) {
@@ -222,77 +162,33 @@ struct settings {
 
 // Applies --attnkit_peak=f32:1=145,f64:2=140,...
 void apply_peaks(const std::string& list) {
-    std::size_t pos = 0;
-    while (pos < list.size()) {
-        const std::size_t comma = std::min(list.find(',', pos), list.size());
-        const std::string item = list.substr(pos, comma - pos);
-        pos = comma + 1;
-        const std::size_t colon = item.find(':'), equals = item.find('=');
-        if (colon == std::string::npos || equals == std::string::npos || equals < colon)
-            usage_error("bad item '" + item + "' in --attnkit_peak (want <dtype>:<threads>=<GFLOP/s>)");
-        const std::string type = item.substr(0, colon);
-        if (type != "f32" && type != "f64") usage_error("bad dtype '" + type + "' in --attnkit_peak");
-        char* end = nullptr;
-        const std::string threads_text = item.substr(colon + 1, equals - colon - 1);
-        const long threads = std::strtol(threads_text.c_str(), &end, 10);
-        if (threads_text.empty() || *end != '\0' || threads < 1 || threads > 4096)
-            usage_error("bad thread count '" + threads_text + "' in --attnkit_peak");
-        const std::string value_text = item.substr(equals + 1);
-        const double value = std::strtod(value_text.c_str(), &end);
-        if (value_text.empty() || *end != '\0' || !(value > 0) || !std::isfinite(value))
-            usage_error("bad GFLOP/s '" + value_text + "' in --attnkit_peak");
-        attnkit_bench::set_fma_peak_gflops(type == "f32" ? dtype::f32 : dtype::f64, static_cast<int>(threads),
-                                           value);
+    for (const auto& [key, value] : attnkit_bench::parse_assignments(list, "--attnkit_peak")) {
+        const std::size_t colon = key.find(':');
+        if (colon == std::string::npos)
+            throw std::invalid_argument("bad item '" + key + "' in --attnkit_peak (want <dtype>:<threads>=<GFLOP/s>)");
+        const auto type = attnkit_bench::parse_dtype(key.substr(0, colon));
+        if (!type) throw std::invalid_argument("bad dtype '" + key.substr(0, colon) + "' in --attnkit_peak");
+        const long threads = attnkit_bench::parse_count(key.substr(colon + 1), "--attnkit_peak", 1, 4096);
+        attnkit_bench::set_fma_peak_gflops(*type, static_cast<int>(threads),
+                                           attnkit_bench::parse_positive(value, "--attnkit_peak"));
     }
 }
 
-int all_threads() { return std::max(1, omp_get_num_procs()); }
-
-std::vector<int> parse_threads(const std::string& list) {
-    std::vector<int> out;
-    std::size_t pos = 0;
-    while (pos <= list.size()) {
-        const std::size_t comma = std::min(list.find(',', pos), list.size());
-        const std::string item = list.substr(pos, comma - pos);
-        if (item == "all") {
-            out.push_back(all_threads());
-        } else {
-            char* end = nullptr;
-            const long n = std::strtol(item.c_str(), &end, 10);
-            if (item.empty() || *end != '\0' || n < 1 || n > 4096)
-                usage_error("bad thread count '" + item + "' in --attnkit_threads");
-            out.push_back(static_cast<int>(n));
-        }
-        pos = comma + 1;
-    }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
-}
-
-// Removes this binary's own flags from argv, leaving Google Benchmark's.
+// Takes this binary's own flags (--attnkit_*) out of argv, leaving Google Benchmark's.
 settings parse_own_flags(int* argc, char** argv) {
     settings cfg;
     std::string threads = "1,all";
-    int kept = 1;
-    for (int i = 1; i < *argc; ++i) {
-        const char* a = argv[i];
-        if (std::strncmp(a, "--attnkit_threads=", 18) == 0) {
-            threads = a + 18;
-        } else if (std::strncmp(a, "--attnkit_peak=", 15) == 0) {
-            cfg.peaks = a + 15;
-        } else if (std::strncmp(a, "--attnkit_naive_max_gflop=", 26) == 0) {
-            char* end = nullptr;
-            cfg.naive_max_gflop = std::strtod(a + 26, &end);
-            if (end == a + 26 || *end != '\0' || !(cfg.naive_max_gflop >= 0))
-                usage_error(std::string("bad value in ") + a);
-        } else {
-            argv[kept++] = argv[i];
-        }
+    for (const auto& [name, value] : attnkit_bench::take_flags(argc, argv, "--attnkit_")) {
+        if (name == "threads")
+            threads = value;
+        else if (name == "peak")
+            cfg.peaks = value;
+        else if (name == "naive_max_gflop") {
+            cfg.naive_max_gflop = attnkit_bench::parse_positive(value, "--attnkit_naive_max_gflop");
+        } else
+            throw std::invalid_argument("unknown flag --attnkit_" + name);
     }
-    *argc = kept;
-    argv[kept] = nullptr;
-    cfg.threads = parse_threads(threads);
+    cfg.threads = attnkit_bench::parse_thread_list(threads, "--attnkit_threads");
     return cfg;
 }
 
@@ -301,6 +197,11 @@ struct shape_set {
     std::vector<dtype> dtypes;
     std::vector<attnkit::causal> masks;
 };
+
+shape with_mode(shape s, attnkit::causal mode) {
+    s.mode = mode;
+    return s;
+}
 
 std::vector<shape_set> shape_sets() {
     using attnkit::causal;
@@ -327,18 +228,19 @@ void register_all(const settings& cfg) {
             for (const attnkit::causal mode : set.masks) {
                 for (const variant kernel : variants) {
                     if (kernel == variant::naive &&
-                        attention_flop(set.s, attnkit::causal::none) * 1e-9 > cfg.naive_max_gflop)
+                        attnkit_bench::attention_flop(with_mode(set.s, attnkit::causal::none)) * 1e-9 >
+                            cfg.naive_max_gflop)
                         continue;
                     const std::vector<int> thread_counts = uses_threads(kernel) ? cfg.threads : std::vector<int>{1};
                     for (const int n : thread_counts) {
                         const std::string name = std::string("sdpa/") + attnkit_bench::dtype_name(t) + "/" +
-                                                 shape_name(set.s) + "/" +
+                                                 attnkit_bench::shape_name(set.s) + "/" +
                                                  (mode == attnkit::causal::none ? "full" : "causal") + "/" +
                                                  variant_name(kernel) + "/threads:" + std::to_string(n);
                         auto* b = t == dtype::f32 ? benchmark::RegisterBenchmark(name.c_str(), bm_sdpa<float>,
-                                                                                  set.s, kernel, mode, n)
+                                                                                  with_mode(set.s, mode), kernel, n)
                                                   : benchmark::RegisterBenchmark(name.c_str(), bm_sdpa<double>,
-                                                                                  set.s, kernel, mode, n);
+                                                                                  with_mode(set.s, mode), kernel, n);
                         configure(b);
                     }
                 }
@@ -364,32 +266,20 @@ void register_all(const settings& cfg) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
     const settings cfg = parse_own_flags(&argc, argv);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
 
-    benchmark::AddCustomContext("attnkit_version", std::to_string(ATTNKIT_VERSION_MAJOR) + "." +
-                                                       std::to_string(ATTNKIT_VERSION_MINOR) + "." +
-                                                       std::to_string(ATTNKIT_VERSION_PATCH));
+    attnkit_bench::add_benchmark_context();
+    benchmark::AddCustomContext("attnkit_isa", attnkit::isa_name(attnkit::selected_isa()));
     benchmark::AddCustomContext("fma_isa", attnkit_bench::isa_name(attnkit_bench::widest_isa()));
-    benchmark::AddCustomContext("omp_num_procs", std::to_string(omp_get_num_procs()));
-    benchmark::AddCustomContext("hardware_concurrency", std::to_string(std::thread::hardware_concurrency()));
-#if defined(NDEBUG)
-    benchmark::AddCustomContext("attnkit_bench_ndebug", "yes");
-#else
-    benchmark::AddCustomContext("attnkit_bench_ndebug", "no");
-#endif
-#if defined(__OPTIMIZE__)
-    benchmark::AddCustomContext("attnkit_bench_optimized", "yes");
-#else
-    benchmark::AddCustomContext("attnkit_bench_optimized", "no (numbers are not meaningful)");
-#endif
-
     apply_peaks(cfg.peaks);
     benchmark::AddCustomContext("fma_peak_given", cfg.peaks.empty() ? "none (measured)" : cfg.peaks);
     register_all(cfg);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;
+} catch (const std::invalid_argument& e) {
+    usage_error(e.what());
 }
