@@ -1,0 +1,14 @@
+"""attnkit: CPU scaled-dot-product attention kernels with PyTorch's SDPA semantics, on NumPy arrays.
+
+    import numpy as np, attnkit
+    out = attnkit.sdpa(q, k, v, causal="top_left")   # q, k, v: [batch, heads, seq, dim]
+
+See help(attnkit.sdpa) and python/README.md of the attnkit sources.
+"""
+
+from ._attnkit import Error, __version__, isas, max_threads, sdpa, selected_isa, variants
+
+# Raised as attnkit.Error, not attnkit._attnkit.Error.
+Error.__module__ = __name__
+
+__all__ = ["Error", "__version__", "isas", "max_threads", "sdpa", "selected_isa", "variants"]
