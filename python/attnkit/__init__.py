@@ -6,9 +6,16 @@
 See help(attnkit.sdpa) and python/README.md of the attnkit sources.
 """
 
-from ._attnkit import Error, __version__, isas, max_threads, sdpa, selected_isa, variants
+from . import _attnkit
+from ._attnkit import Error, __version__, automatic_choice, isas, max_threads, sdpa, selected_isa, variants
 
 # Raised as attnkit.Error, not attnkit._attnkit.Error.
 Error.__module__ = __name__
 
-__all__ = ["Error", "__version__", "isas", "max_threads", "sdpa", "selected_isa", "variants"]
+__all__ = ["Error", "__version__", "automatic_choice", "isas", "max_threads", "sdpa", "selected_isa", "variants"]
+
+# Wisdom files (attnkit-tune's results): in builds that had nlohmann's JSON library to read them.
+if hasattr(_attnkit, "load_wisdom"):
+    from ._attnkit import clear_wisdom, load_wisdom, loaded_wisdom_entries, wisdom_key
+
+    __all__ += ["clear_wisdom", "load_wisdom", "loaded_wisdom_entries", "wisdom_key"]

@@ -8,4 +8,13 @@ namespace attnkit_python {
 // attnkit.sdpa.
 void bind_sdpa(pybind11::module_& m);
 
+// attnkit.automatic_choice.
+void bind_automatic_choice(pybind11::module_& m);
+
+#if defined(ATTNKIT_PYTHON_WISDOM)
+// attnkit.load_wisdom, clear_wisdom, loaded_wisdom_entries, wisdom_key: only where
+// <attnkit/wisdom.hpp> can be built (it needs nlohmann's JSON library).
+void bind_wisdom(pybind11::module_& m);
+#endif
+
 }  // namespace attnkit_python

@@ -74,4 +74,8 @@ PYBIND11_MODULE(_attnkit, m) {
           "The threads a call with threads=0 uses: OpenMP's default (OMP_NUM_THREADS), or 1 without OpenMP.");
 
     bind_sdpa(m);
+    bind_automatic_choice(m);
+#if defined(ATTNKIT_PYTHON_WISDOM)
+    bind_wisdom(m);
+#endif
 }
