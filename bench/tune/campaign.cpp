@@ -1,0 +1,299 @@
+#include "campaign.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "common/machine.hpp"
+#include "common/shape.hpp"
+#include "progress.hpp"
+#include "records.hpp"
+#include "search/strategy.hpp"
+#include "wisdom_io.hpp"
+
+namespace attnkit_tune {
+namespace {
+
+using nlohmann::json;
+
+std::string out_path(const campaign_options& o, const std::string& file) {
+    return (std::filesystem::path(o.out_dir) / file).string();
+}
+
+std::string wisdom_path(const campaign_options& o) {
+    return o.wisdom_path.empty() ? out_path(o, "wisdom.jsonl") : o.wisdom_path;
+}
+
+// Expected relative cost of a problem, for the ETA: its FLOP (at least a floor
+// for the per-call overheads of tiny problems).
+double weight(const problem& p) {
+    const double scale = p.type == attnkit_bench::dtype::f64 ? 2.0 : 1.0;
+    return scale * std::max(attnkit_bench::attention_flop(p.s), 5e7);
+}
+
+std::string ms(double seconds) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f ms", seconds * 1e3);
+    return buf;
+}
+
+// Winner against default in alternating rounds: per round one full
+// measurement of each, in alternating order; returns the paired ratios
+// default / winner.
+std::vector<double> paired_ratios(attention_runner& runner, const attention_config& winner,
+                                  const std::string& winner_key, const attention_config& fallback, int rounds) {
+    std::vector<double> ratios;
+    const int reps = runner.options().min_repetitions;
+    for (int r = 0; r < rounds; ++r) {
+        double w = 0, d = 0;
+        if (r % 2 == 0) {
+            w = runner.measure(winner, winner_key, reps).median;
+            d = runner.measure(fallback, "automatic", reps).median;
+        } else {
+            d = runner.measure(fallback, "automatic", reps).median;
+            w = runner.measure(winner, winner_key, reps).median;
+        }
+        ratios.push_back(d / w);
+    }
+    return ratios;
+}
+
+problem_result tune_one(const problem& p, const campaign_options& o, jsonl_writer& records, jsonl_writer* sweep,
+                        progress& bar, double done_before, double share) {
+    const auto start = std::chrono::steady_clock::now();
+    problem_result r;
+    r.p = p;
+    const json problem_json = to_json(p);
+    const std::string commit = attnkit_bench::git_commit();
+
+    attention_runner runner(p, o.measure, [&](const repetition_record& rec) {
+        records.write({{"type", "repetition"},
+                       {"problem", p.name},
+                       {"key", rec.key},
+                       {"config", to_json(rec.config)},
+                       {"repetition", rec.repetition},
+                       {"iterations", rec.iterations},
+                       {"seconds", rec.seconds},
+                       {"commit", commit},
+                       {"time", utc_now()}});
+    });
+
+    // The default: automatic without wisdom, and what it runs.
+    const int budget = o.space.thread_budget;
+    r.default_config = default_configuration(p, budget);
+    attention_config automatic;
+    automatic.type = p.type;
+    automatic.threads = budget;  // automatic's thread budget: every thread the tuner may use
+    const search::measurement def = runner.measure(automatic, "automatic", o.measure.min_repetitions);
+    r.default_median = def.median;
+    r.default_ci = def.ci;
+
+    const search::space space = attention_space(p, o.space);
+    r.valid_configurations = static_cast<int>(space.valid_count());
+    attention_objective objective(space, runner, p.type);
+    search::search_options so;
+    so.budget = o.budget;
+    so.seed = o.seed;
+    so.retime_incumbent_every = o.sweep ? 0 : o.retime_incumbent_every;
+    const search::configuration start_config = from_attention(space, r.default_config);
+    if (space.valid(start_config)) so.initial.push_back(start_config);
+    const double expected = o.sweep ? double(space.valid_count()) : double(std::max(o.budget, 1));
+    int seen = 0;
+    so.on_evaluation = [&](const search::evaluation& e) {
+        records.write({{"type", "evaluation"},
+                       {"problem", p.name},
+                       {"sequence", e.sequence},
+                       {"key", e.key},
+                       {"config", to_json(to_attention(space, e.config, p.type))},
+                       {"fidelity", e.fidelity},
+                       {"retime", e.retime},
+                       {"median_s", e.result.median},
+                       {"ci_s", {e.result.ci.low, e.result.ci.high}},
+                       {"converged", e.result.converged},
+                       {"samples_s", e.result.samples}});
+        if (sweep)
+            sweep->write({{"type", "sweep_configuration"},
+                          {"problem", problem_json},
+                          {"thread_budget", budget},
+                          {"allow_precision_change", o.space.allow_precision_change},
+                          {"cpu_model", attnkit_bench::cpu_model()},
+                          {"key", e.key},
+                          {"config", to_json(to_attention(space, e.config, p.type))},
+                          {"samples_s", e.result.samples}});
+        if (!e.retime) ++seen;
+        bar.update(done_before + share * std::min(1.0, seen / expected),
+                   p.name + ": " + std::to_string(seen) + "/" + std::to_string(static_cast<int>(expected)) +
+                       " configurations");
+    };
+    const std::unique_ptr<search::strategy> strategy =
+        o.sweep ? search::make_strategy("exhaustive")
+        : o.strategy == "genetic" ? std::make_unique<search::genetic_strategy>(o.strategy_genetic)
+                                  : search::make_strategy(o.strategy);
+    const search::search_result found = strategy->run(space, objective, so);
+    r.evaluations = found.unique_evaluations;
+    r.invalid = found.invalid_skipped;
+    r.cache_hits = found.cache_hits;
+    r.cost = found.cost;
+    r.converged = found.best_result.converged;
+
+    // Winner against default, paired; the default's own configuration wins ties.
+    const attention_config winner = to_attention(space, found.best, p.type);
+    const std::string winner_key = space.key(found.best);
+    bar.update(done_before + share, p.name + ": confirming the winner against the default");
+    const std::vector<double> ratios = paired_ratios(runner, winner, winner_key, automatic, o.confirm_rounds);
+    r.speedup = search::median(ratios);
+    r.speedup_ci = search::median_confidence_interval(ratios);
+    const search::measurement best = runner.measure(winner, winner_key, o.measure.min_repetitions);
+    if (r.speedup > 1.0) {
+        r.best = winner;
+        r.best_median = best.median;
+        r.best_ci = best.ci;
+    } else {
+        // Not faster than the default in the paired comparison: keep the
+        // default (as its explicit configuration, so that automatic with
+        // wisdom runs exactly what it runs without).
+        r.best = r.default_config;
+        r.best_median = r.default_median;
+        r.best_ci = r.default_ci;
+        r.speedup = 1.0;
+        r.speedup_ci = {1.0, 1.0};
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+}
+
+json result_json(const problem_result& r) {
+    json j = to_json(r.p);
+    j["best"] = to_json(r.best);
+    j["best_median_s"] = r.best_median;
+    j["best_ci_s"] = {r.best_ci.low, r.best_ci.high};
+    j["default"] = to_json(r.default_config);
+    j["default_median_s"] = r.default_median;
+    j["default_ci_s"] = {r.default_ci.low, r.default_ci.high};
+    j["speedup"] = r.speedup;
+    j["speedup_ci"] = {r.speedup_ci.low, r.speedup_ci.high};
+    j["evaluations"] = r.evaluations;
+    j["invalid"] = r.invalid;
+    j["cache_hits"] = r.cache_hits;
+    j["valid_configurations"] = r.valid_configurations;
+    j["cost_full_measurements"] = r.cost;
+    j["seconds"] = r.seconds;
+    j["from_wisdom"] = r.from_wisdom;
+    j["converged"] = r.converged;
+    return j;
+}
+
+}  // namespace
+
+std::vector<problem_result> run_campaign(const std::vector<problem>& problems, const campaign_options& o) {
+    std::filesystem::create_directories(o.out_dir);
+    jsonl_writer records(out_path(o, "records.jsonl"));
+    std::unique_ptr<jsonl_writer> sweep;
+    if (o.sweep) sweep = std::make_unique<jsonl_writer>(out_path(o, "sweep.jsonl"));
+    records.write({{"type", "environment"},
+                   {"tool", "attnkit-tune"},
+                   {"time", utc_now()},
+                   {"command", o.command_line},
+                   {"strategy", o.sweep ? "exhaustive (sweep)" : o.strategy},
+                   {"budget", o.budget},
+                   {"seed", o.seed},
+                   {"thread_budget", o.space.thread_budget},
+                   {"machine", machine_json()}});
+
+    double total = 0;
+    for (const problem& p : problems) total += weight(p);
+    progress bar(total, o.quiet);
+    std::vector<problem_result> results;
+    double done = 0;
+    const std::string wisdom = wisdom_path(o);
+    for (std::size_t i = 0; i < problems.size(); ++i) {
+        const problem& p = problems[i];
+        const double share = weight(p);
+        const std::string counter = "[" + std::to_string(i + 1) + "/" + std::to_string(problems.size()) + "] ";
+        std::optional<problem_result> stored;
+        if (o.reuse_wisdom && !o.sweep) stored = find_in_wisdom(wisdom, p, o.space.thread_budget);
+        if (stored) {
+            results.push_back(*stored);
+            done += share;
+            bar.update(done, p.name);
+            bar.finished(counter + p.name + ": from wisdom, " + describe(stored->best) + " (no timing)");
+            continue;
+        }
+        problem_result r = tune_one(p, o, records, sweep.get(), bar, done, share);
+        done += share;
+        if (!o.sweep) store_in_wisdom(wisdom, r, o);
+        char line[256];
+        std::snprintf(line, sizeof line, "%s%s: %s %s, default %s %s, x%.2f (%d evaluations)", counter.c_str(),
+                      p.name.c_str(), describe(r.best).c_str(), ms(r.best_median).c_str(),
+                      describe(r.default_config).c_str(), ms(r.default_median).c_str(), r.speedup, r.evaluations);
+        bar.finished(line);
+        results.push_back(std::move(r));
+    }
+    bar.close();
+    return results;
+}
+
+std::string summary_table(const std::vector<problem_result>& results) {
+    std::string t =
+        "| problem | tuned configuration | median | 95% CI | default configuration | default median | speed-up "
+        "(paired) | evaluations |\n|---|---|---|---|---|---|---|---|\n";
+    for (const auto& r : results) {
+        char row[512];
+        std::snprintf(row, sizeof row, "| %s | %s | %s | %.3f-%.3f ms | %s | %s | %.2fx [%.2f, %.2f] | %s |\n",
+                      r.p.name.c_str(), describe(r.best).c_str(), ms(r.best_median).c_str(), r.best_ci.low * 1e3,
+                      r.best_ci.high * 1e3, describe(r.default_config).c_str(), ms(r.default_median).c_str(),
+                      r.speedup, r.speedup_ci.low, r.speedup_ci.high,
+                      r.from_wisdom ? "from wisdom" : std::to_string(r.evaluations).c_str());
+        t += row;
+    }
+    return t;
+}
+
+void write_summary(const std::vector<problem_result>& results, const campaign_options& o) {
+    json j = {{"tool", "attnkit-tune"},
+              {"attnkit_version", attnkit_bench::fact(attnkit_bench::machine_facts(), "attnkit_version")},
+              {"commit", attnkit_bench::git_commit()},
+              {"dirty", attnkit_bench::git_dirty()},
+              {"time", utc_now()},
+              {"command", o.command_line},
+              {"machine", machine_json()},
+              {"strategy", o.sweep ? "exhaustive" : o.strategy},
+              {"budget", o.budget},
+              {"seed", o.seed},
+              {"thread_budget", o.space.thread_budget},
+              {"allow_precision_change", o.space.allow_precision_change},
+              {"problems", json::array()}};
+    double log_sum = 0;
+    int study = 0;
+    for (const auto& r : results) {
+        j["problems"].push_back(result_json(r));
+        if (r.p.set == "study") {
+            log_sum += std::log(r.speedup);
+            ++study;
+        }
+    }
+    if (study) j["study_geomean_speedup"] = std::exp(log_sum / study);
+    const std::string tmp = out_path(o, "summary.json.tmp");
+    {
+        std::ofstream f(tmp);
+        f << j.dump(1) << '\n';
+        if (!f) throw std::runtime_error("attnkit-tune: cannot write " + tmp);
+    }
+    std::filesystem::rename(tmp, out_path(o, "summary.json"));
+    std::ofstream md(out_path(o, "summary.md"));
+    md << "# attnkit-tune summary\n\n" << "Command: `" << o.command_line << "`  \n"
+       << "Commit " << attnkit_bench::git_commit() << (attnkit_bench::git_dirty() ? " (dirty)" : "") << ", "
+       << attnkit_bench::cpu_model() << ", thread budget " << o.space.thread_budget << ", strategy "
+       << (o.sweep ? "exhaustive" : o.strategy) << ", budget " << o.budget << ", seed " << o.seed << ".\n\n"
+       << summary_table(results);
+    if (study) md << "\nGeometric mean speed-up over the default on the study's square shapes: "
+                  << std::exp(log_sum / study) << "x\n";
+}
+
+}  // namespace attnkit_tune

@@ -1,0 +1,69 @@
+// attnkit-tune: a tuning campaign over a list of problems.
+//
+// For each problem: if the wisdom file already holds an entry for this
+// machine's key and this exact problem, it is reported from there and nothing
+// is timed. Otherwise the library's default (variant::automatic with no
+// wisdom) is measured, the search engine runs the chosen strategy over the
+// attention space with the default's configuration as its first candidate,
+// and the winner and the default are then timed again alternately (paired
+// rounds, so that drift on a shared machine cancels): the tuned entry is the
+// winner only if it beats the default in that comparison; otherwise it is the
+// default's own configuration, so a tuned call is never slower than the
+// default. The entry goes to the wisdom file (atomically rewritten), every
+// repetition and evaluation to records.jsonl.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attention_space.hpp"
+#include "measure.hpp"
+#include "problems.hpp"
+#include "search/genetic.hpp"
+#include "search/statistics.hpp"
+
+namespace attnkit_tune {
+
+struct campaign_options {
+    std::string strategy = "genetic";
+    search::genetic_parameters strategy_genetic;  // when strategy is "genetic"
+    int budget = 18;
+    std::uint64_t seed = 1;
+    space_options space;
+    measure_options measure;
+    std::string out_dir = "tune-out";
+    std::string wisdom_path;        // default: <out_dir>/wisdom.jsonl
+    bool reuse_wisdom = true;       // skip problems the wisdom file already holds
+    bool sweep = false;             // exhaustive, fixed repetitions, sweep.jsonl written
+    int retime_incumbent_every = 6;
+    int confirm_rounds = 5;         // paired rounds of winner against default
+    bool quiet = false;
+    std::string command_line;       // recorded with the results
+};
+
+struct problem_result {
+    problem p;
+    attention_config best, default_config;
+    double best_median = 0, default_median = 0;
+    search::interval best_ci{}, default_ci{};
+    double speedup = 1;               // default / best, median of the paired rounds' ratios
+    search::interval speedup_ci{};
+    int evaluations = 0, invalid = 0, cache_hits = 0, valid_configurations = 0;
+    double cost = 0;                  // full-measurement equivalents
+    double seconds = 0;               // wall time spent on this problem
+    bool from_wisdom = false;
+    bool converged = true;
+};
+
+// Runs the campaign, writing wisdom, records and (sweep mode) the sweep file
+// into out_dir, and returns one result per problem.
+std::vector<problem_result> run_campaign(const std::vector<problem>& problems, const campaign_options& options);
+
+// summary.json and summary.md in out_dir.
+void write_summary(const std::vector<problem_result>& results, const campaign_options& options);
+
+// The summary table, as printed and as summary.md holds it.
+std::string summary_table(const std::vector<problem_result>& results);
+
+}  // namespace attnkit_tune
