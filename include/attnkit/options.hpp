@@ -39,10 +39,19 @@ enum class variant {
 enum class isa { automatic, sse2, avx2, avx512, neon };
 
 // Tile sizes, thread count and instruction set; 0 means "let attnkit choose".
+// Every value is input: negative ones and threads above max_threads are
+// rejected (attnkit::error naming the field); the others are fitted to the
+// problem (detail/fit_config.hpp): a tile larger than its dimension is that
+// dimension (block_q: seq_q, or decode's group x seq_q packed rows; block_kv:
+// seq_kv), and no call runs more threads than it has work items.
 struct config {
+    // More threads than any CPU attnkit runs on offers; each thread gets its
+    // own scratch, so this also bounds a call's memory (README, "Rejected inputs").
+    static constexpr int max_threads = 1024;
+
     index_t block_q = 0;   // query rows per tile
     index_t block_kv = 0;  // keys per tile
-    int threads = 0;       // parallel and decode variants only; 0 = OpenMP's default
+    int threads = 0;       // parallel and decode variants only; 0 = OpenMP's default (capped likewise)
     isa instruction_set = isa::automatic;
 };
 

@@ -155,6 +155,16 @@ inline const char* variant_name(variant v) {
     return "unknown";
 }
 
+// An enumeration's value is one of its enumerators (0 .. last): a value cast
+// from an out-of-range integer would otherwise take a switch's fall-through.
+template <class E>
+void check_enum(E value, E last, const char* field) {
+    const auto v = static_cast<long long>(value);
+    if (v < 0 || v > static_cast<long long>(last))
+        raise(std::string(field) + " (" + std::to_string(v) + ") is not one of its enumerators (0 to " +
+              std::to_string(static_cast<long long>(last)) + ")");
+}
+
 // The fast kernels walk head_dim with vector loads.
 template <class V>
 void check_unit_innermost(const V& t, const tensor_names& n, variant kernel) {
@@ -222,6 +232,12 @@ problem<T> validate(const tensor4<const T>& q, const tensor4<const T>& k, const 
     if (opt.tiles.block_q < 0) raise("config.block_q (" + std::to_string(opt.tiles.block_q) + ") is negative");
     if (opt.tiles.block_kv < 0) raise("config.block_kv (" + std::to_string(opt.tiles.block_kv) + ") is negative");
     if (opt.tiles.threads < 0) raise("config.threads (" + std::to_string(opt.tiles.threads) + ") is negative");
+    if (opt.tiles.threads > config::max_threads)
+        raise("config.threads (" + std::to_string(opt.tiles.threads) + ") exceeds config::max_threads (" +
+              std::to_string(config::max_threads) + ")");
+    check_enum(opt.causal_mode, causal::bottom_right, "options.causal_mode");
+    check_enum(opt.kernel, variant::decode, "options.kernel");
+    check_enum(opt.tiles.instruction_set, isa::neon, "config.instruction_set");
 
     problem<T> p;
     p.q = q;

@@ -16,7 +16,6 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
-#include <vector>
 
 #include <xsimd/xsimd.hpp>
 
@@ -24,6 +23,7 @@
 #include "attnkit/detail/decode_scores.hpp"
 #include "attnkit/detail/finite.hpp"
 #include "attnkit/detail/microkernels.hpp"
+#include "attnkit/detail/scratch.hpp"
 #include "attnkit/detail/tile_engine.hpp"
 #include "attnkit/mask.hpp"
 #include "attnkit/problem.hpp"
@@ -51,18 +51,22 @@ public:
           // Key rows of S^T: whole register tiles of keys, and whole vectors of them.
           st_rows_(round_up(round_up(std::max<index_t>(plan.tile_keys, 1), tile::score_keys), W)),
           st_cols_(std::min(plan.block_rows, rows_ld_)),
-          qt_(p.head_dim * rows_ld_),
-          qd_(W * q_ld_),
-          kd_(W * q_ld_),
-          st_(st_rows_ * st_cols_),
+          // plan's tiles are fitted to the problem (make_decode_plan), and
+          // aligned_scratch checks each product: std::bad_alloc, never a wrap.
+          qt_({p.head_dim, rows_ld_}),
+          qd_({W, q_ld_}),
+          kd_({W, q_ld_}),
+          st_({st_rows_, st_cols_}),
           key_weights_(st_rows_),
-          o_(plan.item_rows * o_ld_),
-          kept_o_(plan.item_rows * o_ld_),
+          o_({plan.item_rows, o_ld_}),
+          kept_o_({plan.item_rows, o_ld_}),
           stats_(2 * rows_ld_ + plan.block_rows),
-          kept_stats_(2 * rows_ld_),
-          repeat_(static_cast<std::size_t>(std::max<index_t>(plan.item_rows, 1))),
-          classes_(static_cast<std::size_t>(plan.block_rows)),
-          lanes_(haddp_lanes<T, Arch>()) {}
+          kept_stats_({2, rows_ld_}),
+          repeat_(rows_ld_),
+          classes_(plan.block_rows),
+          lanes_(haddp_lanes<T, Arch>()) {
+        std::fill(repeat_.get(), repeat_.get() + rows_ld_, static_cast<unsigned char>(0));
+    }
 
     // Rows [r0, r0 + rows) of kv head hk in batch b, over keys [k0, k1).
     void run(index_t b, index_t hk, index_t r0, index_t rows, index_t k0, index_t k1) noexcept {
@@ -78,14 +82,14 @@ public:
         // their first result (2^-k scales exactly only normal numbers, so
         // their subnormal outputs would lose accuracy). The headroom covers
         // all seq_kv keys, so the merge of the splits cannot overflow either.
-        if (!flag_nonfinite_rows(o_.get(), o_ld_, rows_, p_.head_dim_v, repeat_.data())) {
+        if (!flag_nonfinite_rows(o_.get(), o_ld_, rows_, p_.head_dim_v, repeat_.get())) {
             const index_t o_count = rows_ * o_ld_;
             std::copy(o_.get(), o_.get() + o_count, kept_o_.get());
             std::copy(m(), m() + 2 * rows_ld_, kept_stats_.get());
             headroom_ = overflow_headroom(p_.seq_kv);
             absorb_keys(k0, k1);
             for (index_t r = 0; r < rows_; ++r) {
-                if (repeat_[static_cast<std::size_t>(r)]) continue;
+                if (repeat_.get()[r]) continue;
                 std::copy(kept_o_.get() + r * o_ld_, kept_o_.get() + (r + 1) * o_ld_, o_.get() + r * o_ld_);
                 m()[r] = kept_stats_.get()[r];
                 l()[r] = kept_stats_.get()[rows_ld_ + r];
@@ -132,7 +136,12 @@ private:
             else
                 pack_transposed(s0, n);
         }
-        for (index_t j0 = k0; j0 < k1; j0 += plan_.tile_keys) {
+        // Rows are ordered by query position: the last one sees the most keys.
+        // Tiles past its causal limit would be skipped one by one (absorb_tile);
+        // the loop ends there instead, which matters for a split of 2^50 keys
+        // (a broadcast k) that a causal mask hides.
+        const index_t end = std::min(k1, p_.visible_end(query_of(rows_ - 1)));
+        for (index_t j0 = k0; j0 < end; j0 += plan_.tile_keys) {
             const index_t j1 = std::min(j0 + plan_.tile_keys, k1);
             for (index_t s0 = 0; s0 < rows_; s0 += plan_.block_rows)
                 absorb_tile(s0, std::min(plan_.block_rows, rows_ - s0), j0, j1);
@@ -141,7 +150,7 @@ private:
 
     // Row r's statistics, with the headroom it was computed with.
     online_softmax<T, Arch> stats_of(index_t r) const noexcept {
-        return online_softmax<T, Arch>(m(), l(), rows_ld_, repeat_[static_cast<std::size_t>(r)] ? headroom_ : 0);
+        return online_softmax<T, Arch>(m(), l(), rows_ld_, repeat_.get()[r] ? headroom_ : 0);
     }
 
     // Packed row r of the kv head: query position r / group of query head
@@ -209,7 +218,7 @@ private:
             bool all_skip = true;
             for (index_t r = 0; r < n; ++r) {
                 const tile_class c = mask_.at(b_, head_of(s0 + r)).classify(query_of(s0 + r), query_of(s0 + r) + 1, j0, end);
-                classes_[static_cast<std::size_t>(r)] = c;
+                classes_.get()[r] = c;
                 all_skip = all_skip && c == tile_class::skip;
                 masked = masked || c != tile_class::clear;
                 removed = removed || c == tile_class::holed || c == tile_class::skip;
@@ -224,7 +233,7 @@ private:
 
         if (masked)
             for (index_t r = 0; r < n; ++r)
-                if (classes_[static_cast<std::size_t>(r)] != tile_class::clear)
+                if (classes_.get()[r] != tile_class::clear)
                     mask_.at(b_, head_of(s0 + r)).apply(st_.get() + r, ld, query_of(s0 + r), 1, j0, keys);
         // Row i sees keys j <= i + causal_offset; rows are ordered by i.
         const bool causal_cut = j0 + keys - 1 > first_i + p_.causal_offset;
@@ -352,8 +361,8 @@ private:
     const decode_plan plan_;
     index_t rows_ld_, q_ld_, o_ld_, st_rows_, st_cols_;
     aligned_scratch<T> qt_, qd_, kd_, st_, key_weights_, o_, kept_o_, stats_, kept_stats_;
-    std::vector<unsigned char> repeat_;
-    std::vector<tile_class> classes_;
+    aligned_scratch<unsigned char> repeat_;
+    aligned_scratch<tile_class> classes_;
     std::array<int, static_cast<std::size_t>(W)> lanes_;
     index_t b_ = 0, hk_ = 0, r0_ = 0, rows_ = 0;
     int headroom_ = 0;

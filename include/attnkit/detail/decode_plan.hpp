@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "attnkit/detail/fit_config.hpp"
 #include "attnkit/problem.hpp"
 #include "attnkit/tuning.hpp"
 #include "attnkit/view.hpp"
@@ -58,9 +59,12 @@ decode_plan make_decode_plan(const problem<T>& p, index_t lanes) noexcept {
     plan.batch = p.batch;
     plan.heads_kv = p.heads_kv;
     plan.rows = p.group * p.seq_q;
-    const index_t block_q = p.tiles.block_q ? p.tiles.block_q : defaults.block_q;
+    // Tiles no larger than the problem (fit_tile): a larger block_q or
+    // block_kv would be one tile of all the rows or keys anyway, and the
+    // engine's scratch sizes follow from these two.
+    const index_t block_q = fit_tile(p.tiles.block_q, defaults.block_q, plan.rows);
     plan.block_rows = ceil_div(block_q, lanes) * lanes;
-    plan.tile_keys = p.tiles.block_kv ? p.tiles.block_kv : defaults.block_kv;
+    plan.tile_keys = fit_tile(p.tiles.block_kv, defaults.block_kv, p.seq_kv);
 
     // Rows per item: as many as the state budget holds, in whole score tiles.
     const double row_bytes = double(p.head_dim + p.head_dim_v) * double(sizeof(T));

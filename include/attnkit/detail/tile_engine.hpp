@@ -12,13 +12,13 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
-#include <new>
-#include <vector>
 
 #include <xsimd/xsimd.hpp>
 
 #include "attnkit/detail/finite.hpp"
+#include "attnkit/detail/fit_config.hpp"
 #include "attnkit/detail/microkernels.hpp"
+#include "attnkit/detail/scratch.hpp"
 #include "attnkit/mask.hpp"
 #include "attnkit/problem.hpp"
 #include "attnkit/softmax.hpp"
@@ -29,24 +29,6 @@ namespace detail {
 
 inline constexpr index_t round_up(index_t x, index_t m) noexcept { return (x + m - 1) / m * m; }
 
-// Scratch memory of one worker, aligned for the widest vector. Allocated once
-// per call and thread, before any output is written.
-template <class T>
-class aligned_scratch {
-public:
-    static constexpr std::align_val_t alignment{64};
-    explicit aligned_scratch(index_t count)
-        : data_(static_cast<T*>(::operator new(sizeof(T) * static_cast<std::size_t>(std::max<index_t>(count, 1)),
-                                               alignment))) {}
-    ~aligned_scratch() { ::operator delete(data_, alignment); }
-    aligned_scratch(const aligned_scratch&) = delete;
-    aligned_scratch& operator=(const aligned_scratch&) = delete;
-    T* get() const noexcept { return data_; }
-
-private:
-    T* data_;
-};
-
 template <class T, class Arch, class Mask>
 class tile_engine {
     using batch = xsimd::batch<T, Arch>;
@@ -55,22 +37,28 @@ class tile_engine {
     static constexpr T neg_inf = -std::numeric_limits<T>::infinity();
 
 public:
-    // block_kv = 0 makes one key tile of the whole row: the blocked variant's
-    // two-pass softmax over materialised score rows.
-    tile_engine(const problem<T>& p, const Mask& mask, index_t block_q, index_t block_kv)
+    // block_q and block_kv as config gives them (0: the defaults of
+    // tuning.hpp); whole_rows makes one key tile of the whole row: the blocked
+    // variant's two-pass softmax over materialised score rows. Tiles never
+    // exceed the problem (fit_tile): small calls get small scratch, and the
+    // sizes below cannot overflow (seq_q and seq_kv are at most index_max / 4);
+    // their products are checked by aligned_scratch, which throws
+    // std::bad_alloc rather than wrap.
+    tile_engine(const problem<T>& p, const Mask& mask, index_t block_q, index_t block_kv, bool whole_rows = false)
         : p_(p),
           mask_(mask),
-          // Tiles never exceed the problem: small calls get small scratch.
-          block_q_(round_up(std::clamp<index_t>(block_q, 1, std::max<index_t>(p.seq_q, 1)), W)),
+          block_q_(round_up(fit_tile(block_q, tuning::default_blocks<T>().block_q, p.seq_q), W)),
           query_ld_(block_q_ + tuning::scratch_row_padding<T, Arch>()),
-          block_kv_(std::clamp<index_t>(block_kv > 0 ? block_kv : p.seq_kv, 1, std::max<index_t>(p.seq_kv, 1))),
+          block_kv_(fit_tile(whole_rows ? p.seq_kv : block_kv, tuning::default_blocks<T>().block_kv, p.seq_kv)),
           o_ld_(round_up(std::max<index_t>(p.head_dim_v, 1), W)),
           value_chunk_(std::max<index_t>(tuning::value_chunk_bytes / (block_q_ * static_cast<index_t>(sizeof(T))), 1)),
-          qt_(p.head_dim * query_ld_),
-          st_(round_up(block_kv_, tile::score_keys) * query_ld_),
-          o_(block_q_ * o_ld_),
-          stats_(4 * block_q_),
-          repeat_(static_cast<std::size_t>(block_q_)) {}
+          qt_({p.head_dim, query_ld_}),
+          st_({round_up(block_kv_, tile::score_keys), query_ld_}),
+          o_({block_q_, o_ld_}),
+          stats_({4, block_q_}),
+          repeat_(block_q_) {
+        std::fill(repeat_.get(), repeat_.get() + block_q_, static_cast<unsigned char>(0));
+    }
 
     index_t block_q() const noexcept { return block_q_; }
 
@@ -88,12 +76,12 @@ public:
         // repeat of the whole tile would cost the other rows' subnormal
         // outputs their accuracy (2^-k scales exactly only normal numbers).
         // (Padding rows may overflow harmlessly: they are never written out.)
-        const bool all_finite = flag_nonfinite_rows(o_.get(), o_ld_, rows, p_.head_dim_v, repeat_.data());
-        write_output(b, h, i0, rows, softmax, all_finite ? nullptr : repeat_.data(), 0);
+        const bool all_finite = flag_nonfinite_rows(o_.get(), o_ld_, rows, p_.head_dim_v, repeat_.get());
+        write_output(b, h, i0, rows, softmax, all_finite ? nullptr : repeat_.get(), 0);
         if (!all_finite) {
             softmax = online_softmax<T, Arch>(m, m + block_q_, width, overflow_headroom(p_.seq_kv));
             absorb_keys(b, h, i0, rows, softmax);
-            write_output(b, h, i0, rows, softmax, repeat_.data(), 1);
+            write_output(b, h, i0, rows, softmax, repeat_.get(), 1);
         }
     }
 
@@ -283,7 +271,7 @@ private:
     const Mask& mask_;
     index_t block_q_, query_ld_, block_kv_, o_ld_, value_chunk_;
     aligned_scratch<T> qt_, st_, o_, stats_;
-    std::vector<unsigned char> repeat_;
+    aligned_scratch<unsigned char> repeat_;
 };
 
 }  // namespace detail

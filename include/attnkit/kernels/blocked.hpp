@@ -5,16 +5,14 @@
 #pragma once
 
 #include "attnkit/detail/tile_engine.hpp"
-#include "attnkit/tuning.hpp"
 
 namespace attnkit {
 namespace kernels {
 
 template <class T, class Arch, class Mask>
 void blocked(const problem<T>& p, const Mask& mask) {
-    constexpr auto defaults = tuning::default_blocks<T>();
     // One key tile spanning the row: the online softmax reduces to two passes.
-    detail::tile_engine<T, Arch, Mask> engine(p, mask, p.tiles.block_q ? p.tiles.block_q : defaults.block_q, 0);
+    detail::tile_engine<T, Arch, Mask> engine(p, mask, p.tiles.block_q, 0, true);
     for (index_t b = 0; b < p.batch; ++b)
         for (index_t h = 0; h < p.heads_q; ++h)
             for (index_t i0 = 0; i0 < p.seq_q; i0 += engine.block_q()) engine.run(b, h, i0);

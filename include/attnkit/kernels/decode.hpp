@@ -26,6 +26,8 @@
 #include "attnkit/detail/decode_engine.hpp"
 #include "attnkit/detail/decode_merge.hpp"
 #include "attnkit/detail/decode_plan.hpp"
+#include "attnkit/detail/fit_config.hpp"
+#include "attnkit/detail/scratch.hpp"
 #include "attnkit/detail/tile_engine.hpp"
 #include "attnkit/problem.hpp"
 
@@ -38,12 +40,7 @@ void decode(const problem<T>& p, const Mask& mask) {
     constexpr index_t lanes = static_cast<index_t>(xsimd::batch<T, Arch>::size);
     const detail::decode_plan plan = detail::make_decode_plan(p, lanes);
     const index_t items = plan.items();
-#ifdef _OPENMP
-    const int threads = p.tiles.threads > 0 ? p.tiles.threads : omp_get_max_threads();
-#else
-    const int threads = 1;
-#endif
-    const int workers = static_cast<int>(std::min<index_t>(std::max(threads, 1), items));
+    const int workers = detail::fit_workers(p.tiles.threads, items);
 
     // All scratch is allocated here, outside the parallel region, so an
     // allocation failure throws before anything is written.
@@ -54,8 +51,8 @@ void decode(const problem<T>& p, const Mask& mask) {
     // Partial state of row r of kv head hk in batch b, split s: index
     // ((b * heads_kv + hk) * splits + s) * rows + r.
     const index_t states = merged ? p.batch * p.heads_kv * plan.splits * plan.rows : 0;
-    detail::aligned_scratch<T> part_max(states), part_sum(states), part_out(states * p.head_dim_v),
-        weights(merged ? workers * plan.splits : 0);
+    detail::aligned_scratch<T> part_max(states), part_sum(states), part_out({states, p.head_dim_v}),
+        weights({merged ? workers : 0, plan.splits});
 
     const auto run_item = [&](engine_t& engine, index_t item) {
         const index_t s = item % plan.splits;

@@ -5,8 +5,8 @@
 
 #include <cmath>
 #include <limits>
-#include <vector>
 
+#include "attnkit/detail/scratch.hpp"
 #include "attnkit/mask.hpp"
 #include "attnkit/problem.hpp"
 
@@ -16,8 +16,13 @@ namespace kernels {
 template <class T, class Mask>
 void naive(const problem<T>& p, const Mask& mask) {
     constexpr T neg_inf = -std::numeric_limits<T>::infinity();
-    std::vector<T> scores(static_cast<std::size_t>(p.seq_kv));
-    std::vector<T> acc(static_cast<std::size_t>(p.head_dim_v));
+    // One score per key the last (most seeing) query row may see, and one
+    // accumulator per value column; indexed with the signed index_t like
+    // everything else (a std::vector would need a cast at every subscript for
+    // -Wsign-conversion), and sized with overflow checks (detail/scratch.hpp).
+    const detail::aligned_scratch<T> score_row(p.visible_end(p.seq_q - 1)), acc_row(p.head_dim_v);
+    T* const scores = score_row.get();
+    T* const acc = acc_row.get();
 
     for (index_t b = 0; b < p.batch; ++b) {
         for (index_t h = 0; h < p.heads_q; ++h) {
@@ -50,7 +55,7 @@ void naive(const problem<T>& p, const Mask& mask) {
                 // with normalised weights: their sum is 1, so values near the
                 // largest finite value cannot add up past it.
                 T sum = 0;
-                for (auto& a : acc) a = 0;
+                for (index_t d = 0; d < p.head_dim_v; ++d) acc[d] = 0;
                 if (row_max != neg_inf) {
                     for (index_t j = 0; j < end; ++j) {
                         if (scores[j] == neg_inf) continue;

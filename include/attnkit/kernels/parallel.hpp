@@ -20,8 +20,8 @@
 #include <omp.h>
 #endif
 
+#include "attnkit/detail/fit_config.hpp"
 #include "attnkit/detail/tile_engine.hpp"
-#include "attnkit/tuning.hpp"
 
 namespace attnkit {
 namespace kernels {
@@ -29,26 +29,22 @@ namespace kernels {
 template <class T, class Arch, class Mask>
 void parallel(const problem<T>& p, const Mask& mask) {
     using engine_t = detail::tile_engine<T, Arch, Mask>;
-    constexpr auto defaults = tuning::default_blocks<T>();
-    const index_t block_q = p.tiles.block_q ? p.tiles.block_q : defaults.block_q;
-    const index_t block_kv = p.tiles.block_kv ? p.tiles.block_kv : defaults.block_kv;
-#ifdef _OPENMP
-    const int threads = p.tiles.threads > 0 ? p.tiles.threads : omp_get_max_threads();
-#else
-    const int threads = 1;
-#endif
-    // Scratch for every thread is allocated here, outside the parallel region,
-    // so an allocation failure throws before anything is written.
+    // Scratch for every worker is allocated here, outside the parallel region,
+    // so an allocation failure throws before anything is written. The first
+    // engine fixes the tile height, hence the work items; no more workers than
+    // items are started (fit_workers), whatever config.threads asks for.
     std::vector<std::unique_ptr<engine_t>> engines;
-    engines.reserve(static_cast<std::size_t>(threads));
-    for (int t = 0; t < threads; ++t) engines.push_back(std::make_unique<engine_t>(p, mask, block_q, block_kv));
-
+    engines.push_back(std::make_unique<engine_t>(p, mask, p.tiles.block_q, p.tiles.block_kv));
     const index_t step = engines.front()->block_q();
     const index_t tiles = (p.seq_q + step - 1) / step;
     const index_t heads = p.batch * p.heads_q;
     const index_t items = tiles * heads;
+    const int workers = detail::fit_workers(p.tiles.threads, items);
+    engines.reserve(static_cast<std::size_t>(workers));
+    for (int t = 1; t < workers; ++t)
+        engines.push_back(std::make_unique<engine_t>(p, mask, p.tiles.block_q, p.tiles.block_kv));
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(workers) schedule(dynamic, 1)
 #endif
     for (index_t item = 0; item < items; ++item) {
 #ifdef _OPENMP

@@ -1,0 +1,44 @@
+// attnkit: config's tile sizes and thread count fitted to a problem.
+//
+// Every field of config is input, and any value validation lets through
+// (non-negative, threads at most config::max_threads) must be safe: a tile is
+// never larger than the dimension it tiles, and no call starts more workers
+// than it has work items, so a huge block_kv cannot overflow a scratch size
+// and a huge thread count cannot allocate one engine per requested thread.
+// Tile sizes change only the order of the arithmetic, never the function
+// computed; a tile clamped to its dimension is one tile, as the larger one was.
+#pragma once
+
+#include <algorithm>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "attnkit/options.hpp"
+#include "attnkit/view.hpp"
+
+namespace attnkit {
+namespace detail {
+
+// The tile along a dimension of `extent` elements: `requested`, or `fallback`
+// when requested is 0 (config's "let attnkit choose"), clamped to
+// [1, max(extent, 1)].
+constexpr index_t fit_tile(index_t requested, index_t fallback, index_t extent) noexcept {
+    return std::clamp<index_t>(requested > 0 ? requested : fallback, 1, std::max<index_t>(extent, 1));
+}
+
+// The workers of a call with `items` work items: `requested` threads, or
+// OpenMP's default when it is 0, at most one per item and config::max_threads,
+// at least 1. Without OpenMP (the consumer did not compile with it), 1.
+inline int fit_workers([[maybe_unused]] int requested, [[maybe_unused]] index_t items) noexcept {
+#ifdef _OPENMP
+    const int wanted = requested > 0 ? requested : omp_get_max_threads();
+    return static_cast<int>(std::clamp<index_t>(std::min<index_t>(wanted, items), 1, config::max_threads));
+#else
+    return 1;
+#endif
+}
+
+}  // namespace detail
+}  // namespace attnkit
