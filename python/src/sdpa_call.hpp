@@ -14,6 +14,7 @@
 
 #include "messages.hpp"
 #include "names.hpp"
+#include "new_arrays.hpp"
 #include "numpy_views.hpp"
 
 namespace attnkit_python {
@@ -112,13 +113,13 @@ prepared_call<T> prepare(const call_arguments& a, const py::array& q) {
     c.k = same_dtype_operand<T>(a.k, a.arg("k", k_shape), q, 4, false);
     c.v = same_dtype_operand<T>(a.v, a.arg("v", v_shape), q, 4, false);
     if (a.out.is_none())
-        c.out = py::array_t<T>({q.shape(0), q.shape(1), q.shape(2), c.v.shape(3)});
+        c.out = aligned_empty<T>({q.shape(0), q.shape(1), q.shape(2), c.v.shape(3)}, a.function);
     else
         c.out = same_dtype_operand<T>(a.out, a.arg("out", out_shape), q, 4, true);
     if (!a.lse.is_none())
         c.lse = same_dtype_operand<T>(a.lse, a.arg("lse", lse_shape), q, 3, true);
     else if (a.return_lse)
-        c.lse = py::array_t<T>({q.shape(0), q.shape(1), q.shape(2)});
+        c.lse = aligned_empty<T>({q.shape(0), q.shape(1), q.shape(2)}, a.function);
     prepare_mask(a, c);
 
     c.q_view = view_of<const T, 4>(c.q);
