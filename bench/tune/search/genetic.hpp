@@ -28,13 +28,20 @@
 namespace attnkit_bench {
 namespace search {
 
+// The defaults were chosen on the synthetic problems of tests/ (a separable
+// bowl and a rugged, deceptive landscape, on the full grid and with half of it
+// invalid; 18 evaluations, 200 seeds): with the strongest elitism (elite =
+// population - 1, one new child per generation, i.e. steady state) the mean
+// true cost of the result was 0.85 of random search's, against 0.95 with
+// population 6 and elite 1. Tiny budgets reward exploiting the incumbent's
+// neighbourhood. Re-choose them on recorded sweeps with simulate().
 struct genetic_parameters {
-    int population = 6;              // members per generation
-    int tournament = 2;              // members drawn (with replacement) per parent choice; the best wins
+    int population = 4;              // members per generation
+    int tournament = 3;              // members drawn (with replacement) per parent choice; the best wins
     double crossover_rate = 0.9;     // probability that a child mixes two parents (else it copies one)
     double mutation_rate = 0.25;     // per parameter, probability that a child's value moves
     double random_jump_rate = 0.1;   // of a move: probability it goes to any other value, not a neighbour
-    int elite = 1;                   // best members carried unchanged into the next generation
+    int elite = 3;                   // best members carried unchanged into the next generation
     int duplicate_attempts = 16;     // re-mutations of an already measured child before a random one
 
     void validate() const {
@@ -118,26 +125,29 @@ class genetic_strategy : public strategy {
     }
 
     // Moves each parameter with probability mutation_rate; with `force`, at least
-    // one parameter that has more than one value moves.
-    void mutate(const space& s, rng& random, configuration& c, bool force) const {
+    // one parameter that has more than one value moves. Returns which moved.
+    std::vector<bool> mutate(const space& s, rng& random, configuration& c, bool force) const {
         const auto& parameters = s.parameters();
         auto at = s.positions(c);
-        bool moved = false;
+        std::vector<bool> moved(parameters.size(), false);
+        bool any = false;
         for (std::size_t p = 0; p < parameters.size(); ++p) {
             if (parameters[p].values.size() < 2 || !random.bernoulli(parameters_.mutation_rate)) continue;
             at[p] = moved_position(random, at[p], parameters[p].values.size());
-            moved = true;
+            moved[p] = any = true;
         }
-        if (force && !moved) {
+        if (force && !any) {
             std::vector<std::size_t> movable;
             for (std::size_t p = 0; p < parameters.size(); ++p)
                 if (parameters[p].values.size() > 1) movable.push_back(p);
             if (!movable.empty()) {
                 const std::size_t p = movable[random.index(movable.size())];
                 at[p] = moved_position(random, at[p], parameters[p].values.size());
+                moved[p] = true;
             }
         }
         for (std::size_t p = 0; p < parameters.size(); ++p) c[p] = parameters[p].values[at[p]];
+        return moved;
     }
 
     // A neighbouring position (the one neighbour at either end), or with
@@ -160,12 +170,13 @@ class genetic_strategy : public strategy {
         const member& mother = tournament_winner(random, population);
         const member& father = tournament_winner(random, population);
         configuration child = crossover(random, mother.config, father.config);
-        mutate(s, random, child, /*force=*/false);
+        auto moved = mutate(s, random, child, /*force=*/false);
         for (int attempt = 0;; ++attempt) {
-            if (const auto repaired = s.repair(child, random)) child = *repaired;
+            // Repair keeps what the mutation just moved, so it does not undo it.
+            if (const auto repaired = s.repair(child, random, moved)) child = *repaired;
             if (s.valid(child) && !session.measured(child)) return child;
             if (attempt >= parameters_.duplicate_attempts) break;
-            mutate(s, random, child, /*force=*/true);
+            moved = mutate(s, random, child, /*force=*/true);
         }
         return *session.random_unmeasured();
     }

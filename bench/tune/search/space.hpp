@@ -111,6 +111,10 @@ class space {
         std::size_t at = 0;
         for (std::size_t p = 0; p < parameters_.size(); ++p) {
             const std::string& name = parameters_[p].name;
+            if (at > key_text.size())
+                throw std::invalid_argument("space::parse: '" + std::string(key_text) + "' names " +
+                                            std::to_string(p) + " of the " + std::to_string(parameters_.size()) +
+                                            " parameters");
             const std::size_t end = std::min(key_text.find(',', at), key_text.size());
             const std::string_view field = key_text.substr(at, end - at);
             if (field.size() <= name.size() + 1 || field.substr(0, name.size()) != name || field[name.size()] != '=')
@@ -150,21 +154,44 @@ class space {
     // c itself when it is valid; nullopt when the space has no valid
     // configuration. c must be contained (right arity, known values).
     std::optional<configuration> repair(const configuration& c, rng& random) const {
+        return repair(c, random, std::vector<bool>(c.size(), false));
+    }
+
+    // The same, among the valid configurations that keep c's values of the
+    // parameters marked in `keep` (e.g. the ones a mutation just moved, which a
+    // plain repair could move straight back); when none keeps them all, among
+    // every valid configuration.
+    std::optional<configuration> repair(const configuration& c, rng& random, const std::vector<bool>& keep) const {
         require_contained(c, "space::repair");
+        if (keep.size() != c.size())
+            throw std::invalid_argument("space::repair: keep has " + std::to_string(keep.size()) +
+                                        " flags, the space " + std::to_string(c.size()) + " parameters");
         if (satisfies_constraint(c)) return c;
         const auto from = positions(c);
+        auto nearest = nearest_valid(from, keep);
+        if (nearest.empty()) nearest = nearest_valid(from, std::vector<bool>(c.size(), false));
+        if (nearest.empty()) return std::nullopt;
+        return valid_[nearest[random.index(nearest.size())]];
+    }
+
+ private:
+    // Indexes into valid_ of the valid configurations nearest to `from` (fewest
+    // changed positions, then the smallest distance) that keep the kept ones.
+    std::vector<std::size_t> nearest_valid(const std::vector<std::size_t>& from, const std::vector<bool>& keep) const {
         std::size_t best_changed = std::numeric_limits<std::size_t>::max();
         std::size_t best_distance = std::numeric_limits<std::size_t>::max();
         std::vector<std::size_t> nearest;
         for (std::size_t v = 0; v < valid_.size(); ++v) {
             std::size_t changed = 0, distance = 0;
-            for (std::size_t p = 0; p < from.size(); ++p) {
+            bool kept = true;
+            for (std::size_t p = 0; p < from.size() && kept; ++p) {
                 const std::size_t to = valid_positions_[v][p];
-                if (to != from[p]) {
-                    ++changed;
-                    distance += to > from[p] ? to - from[p] : from[p] - to;
-                }
+                if (to == from[p]) continue;
+                kept = !keep[p];
+                ++changed;
+                distance += to > from[p] ? to - from[p] : from[p] - to;
             }
+            if (!kept) continue;
             if (changed < best_changed || (changed == best_changed && distance < best_distance)) {
                 best_changed = changed;
                 best_distance = distance;
@@ -173,11 +200,9 @@ class space {
                 nearest.push_back(v);
             }
         }
-        if (nearest.empty()) return std::nullopt;
-        return valid_[nearest[random.index(nearest.size())]];
+        return nearest;
     }
 
- private:
     void check_parameters() const {
         for (std::size_t p = 0; p < parameters_.size(); ++p) {
             const auto& parameter = parameters_[p];
