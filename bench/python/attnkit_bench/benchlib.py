@@ -21,7 +21,8 @@ import subprocess
 import sys
 import uuid
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+# This package lives in <repo>/bench/python/attnkit_bench.
+BENCH_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REPO_ROOT = os.path.dirname(BENCH_DIR)
 BINARY_NAME = "attnkit_bench_prefill"
 DECODE_BINARY_NAME = "attnkit_bench_decode"
@@ -31,8 +32,15 @@ _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
 def fail(message, code=1):
-    print(f"{os.path.basename(sys.argv[0])}: {message}", file=sys.stderr)
+    print(f"{tool_name()}: {message}", file=sys.stderr)
     sys.exit(code)
+
+
+def tool_name():
+    """The running tool's name: attnkit_bench.<module> under `python3 -m`, else the script's name."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    return spec.name if spec is not None and spec.name else os.path.basename(sys.argv[0])
 
 
 def find_binary(explicit=None, name=BINARY_NAME, env_var="ATTNKIT_BENCH_BINARY"):
@@ -69,7 +77,7 @@ def new_run(tool, extra=None):
         "time": now.isoformat(timespec="seconds"),
         "host": socket.gethostname(),
         "tool": tool,
-        "command": [os.path.basename(sys.argv[0])] + sys.argv[1:],
+        "command": [tool_name()] + sys.argv[1:],
         "python": platform.python_version(),
         "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
     }

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """attnkit against NumPy on the study's square shapes.
 
 For each dim (default 64 128 256 400 512 768 1024): Q, K, V are float32
@@ -17,7 +16,7 @@ passed to the benchmark binary too. NumPy's BLAS is recorded (threadpoolctl if
 installed, the BLAS libraries mapped into this process, numpy.show_config()).
 
 Run it with the system Python and Debian's python3-numpy:
-  /usr/bin/python3 bench/numpy_baseline.py --threads 1 --repeats 7
+  python3 -m attnkit_bench.numpy_baseline --threads 1 --repeats 7
 """
 
 import argparse
@@ -29,8 +28,7 @@ import re
 import sys
 import timeit
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import benchlib  # noqa: E402
+from attnkit_bench import benchlib
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS")

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Runs attnkit_bench_prefill, keeps its raw records, prints a summary.
 
 Each invocation appends one JSON object per benchmark record (every repetition
@@ -6,8 +5,8 @@ and every aggregate) to bench/results/<host>-<date>.jsonl, then prints, per
 benchmark: median time, CV of the time across repetitions, median GFLOP/s and
 median % of the FMA peak.
 
-  bench/run_prefill.py --repetitions 5 --filter 'sdpa/f32/B1_H16_S2048_D128/.*'
-  bench/run_prefill.py --filter BM_fma_peak -- --attnkit_threads=1,2
+  python3 -m attnkit_bench.run_prefill --repetitions 5 --filter 'sdpa/f32/B1_H16_S2048_D128/.*'
+  python3 -m attnkit_bench.run_prefill --filter BM_fma_peak -- --attnkit_threads=1,2
 
 Arguments after -- go to the benchmark binary unchanged.
 """
@@ -16,8 +15,7 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import benchlib  # noqa: E402
+from attnkit_bench import benchlib
 
 
 def main():

@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
 """Summarizes the JSON-lines records kept by run_prefill.py, numpy_baseline.py
 and torch_compare.py: per benchmark the median time, the CV of the time, median
 GFLOP/s and % of peak; and ratios of medians between named benchmarks.
 
-  bench/summarize.py                                   # every file in bench/results
-  bench/summarize.py bench/results/host-2025-01-01.jsonl --filter 'S2048'
-  bench/summarize.py --pair /causal/ /full/            # every causal vs its full twin
-  bench/summarize.py --ratio sdpa/f32/B1_H16_S2048_D128/full/flash/threads:1 \\
+  python3 -m attnkit_bench.summarize                                   # every file in bench/results
+  python3 -m attnkit_bench.summarize bench/results/host-2025-01-01.jsonl --filter 'S2048'
+  python3 -m attnkit_bench.summarize --pair /causal/ /full/            # every causal vs its full twin
+  python3 -m attnkit_bench.summarize --ratio sdpa/f32/B1_H16_S2048_D128/full/flash/threads:1 \\
                              sdpa/f32/B1_H16_S2048_D128/full/blocked/threads:1
 
 Records are grouped by run (one invocation of a script) unless --merge pools
@@ -22,8 +21,7 @@ import os
 import re
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import benchlib  # noqa: E402
+from attnkit_bench import benchlib
 
 
 def canonical(name, rows):

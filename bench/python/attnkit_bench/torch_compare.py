@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """attnkit against PyTorch's scaled_dot_product_attention on the goal shapes.
 
 For every shape (default B=1 H=16 S=2048 D=128 and B=1 H=16 S=1024 D=64), dtype
@@ -13,8 +12,8 @@ swap order every other round with --rounds). Prints both medians, their CVs
 and the ratio attnkit / PyTorch (below 1: attnkit is faster); appends every
 repetition of both to bench/results/<host>-<date>.jsonl.
 
-  bench/torch_compare.py --repeats 7                   # needs torch
-  bench/torch_compare.py --attnkit-only --shapes 1x2x64x32 --threads 1 2
+  python3 -m attnkit_bench.torch_compare --repeats 7                   # needs torch
+  python3 -m attnkit_bench.torch_compare --attnkit-only --shapes 1x2x64x32 --threads 1 2
 
 PyTorch is not a dependency of attnkit: without torch the script stops with a
 message, unless --attnkit-only is given (which times attnkit alone, to check
@@ -28,8 +27,7 @@ import re
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import benchlib  # noqa: E402
+from attnkit_bench import benchlib
 
 DEFAULT_SHAPES = ("1x16x2048x128", "1x16x1024x64")
 TORCH_DTYPES = {"f32": "float32", "f64": "float64"}

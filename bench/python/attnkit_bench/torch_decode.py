@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """attnkit's decode variant against PyTorch's scaled_dot_product_attention on
 decoding shapes: a few query rows against a long KV cache.
 
@@ -19,9 +18,9 @@ is faster), both in GB/s of K and V read (B * heads_kv * seq_kv * (D + Dv) *
 element size) and attnkit's % of the probe; appends every repetition of both
 to bench/results/<host>-<date>.jsonl.
 
-  bench/torch_decode.py --repeats 7                        # needs torch
-  bench/torch_decode.py --shapes 1x32x8x1x32768x128        # GQA (torch's enable_gqa)
-  bench/torch_decode.py --attnkit-only --threads 1
+  python3 -m attnkit_bench.torch_decode --repeats 7                        # needs torch
+  python3 -m attnkit_bench.torch_decode --shapes 1x32x8x1x32768x128        # GQA (torch's enable_gqa)
+  python3 -m attnkit_bench.torch_decode --attnkit-only --threads 1
 
 Shapes are BxHQxHKVxSQxSKVxD and must be ones the binary registers (see
 bench/decode.cpp). With seq_q > 1 both sides use bottom-right causal masking
@@ -38,8 +37,7 @@ import re
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import benchlib  # noqa: E402
+from attnkit_bench import benchlib
 
 DEFAULT_SHAPES = ("1x32x32x1x4096x128",)
 TORCH_DTYPES = {"f32": "float32", "f64": "float64"}
