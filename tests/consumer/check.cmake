@@ -4,6 +4,9 @@
 # MODE=package:      `cmake --install` of this build into a fresh prefix, then
 #                    the consumer finds it with find_package(attnkit CONFIG).
 # MODE=subdirectory: the consumer pulls attnkit's source tree in with add_subdirectory.
+# Optional: STRICT=ON (warnings as errors, attnkit's headers included),
+# CXX_STANDARD=17|20, CXX_COMPILER (default: this build's), NAME (the work
+# folder under consumer/, default MODE, for several checks of one mode).
 cmake_minimum_required(VERSION 3.20)
 
 foreach(_var IN ITEMS MODE ATTNKIT_SOURCE_DIR ATTNKIT_BINARY_DIR CONSUMER_SOURCE_DIR GENERATOR CTEST_COMMAND)
@@ -21,7 +24,11 @@ function(step what)
     endif()
 endfunction()
 
-set(_work "${ATTNKIT_BINARY_DIR}/consumer/${MODE}")
+# NAME: the build folder's name when several checks of one MODE run (by default MODE).
+if("${NAME}" STREQUAL "")
+    set(NAME "${MODE}")
+endif()
+set(_work "${ATTNKIT_BINARY_DIR}/consumer/${NAME}")
 set(_build "${_work}/build")
 file(REMOVE_RECURSE "${_work}")
 
@@ -40,7 +47,8 @@ endforeach()
 foreach(_pair IN ITEMS "MAKE_PROGRAM|CMAKE_MAKE_PROGRAM" "CXX_COMPILER|CMAKE_CXX_COMPILER"
                        "CONSUMER_CONFIG|CMAKE_BUILD_TYPE" "xsimd_DIR|xsimd_DIR"
                        "USE_OPENMP|ATTNKIT_CONSUMER_OPENMP" "ISA_DISPATCH|ATTNKIT_CONSUMER_ISA_DISPATCH"
-                       "VERSION|ATTNKIT_CONSUMER_VERSION")
+                       "VERSION|ATTNKIT_CONSUMER_VERSION" "STRICT|ATTNKIT_CONSUMER_STRICT"
+                       "CXX_STANDARD|ATTNKIT_CONSUMER_CXX_STANDARD")
     string(REPLACE "|" ";" _pair "${_pair}")
     list(GET _pair 0 _var)
     list(GET _pair 1 _cache)
