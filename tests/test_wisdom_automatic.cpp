@@ -219,7 +219,7 @@ TEST_CASE("buckets compare the causal masking the rows get, not the option's spe
     attnkit::clear_wisdom();
 }
 
-TEST_CASE("tiles and threads the caller set are kept; wisdom fills only the fields left 0", "[wisdom][automatic]") {
+TEST_CASE("tiles and threads the caller set are kept, wisdom fills only the fields left 0", "[wisdom][automatic]") {
     scratch_directory dir;
     const int budget = attnkit::detail::thread_budget(0);
     load_entries(dir, {entry_for<float>(base_shape(), variant::parallel, 32, 48, 1),
