@@ -4,7 +4,7 @@
 #include <attnkit/sdpa.hpp>
 
 #include "bindings.hpp"
-#include "sdpa_call.hpp"
+#include "sdpa_signature.hpp"
 
 namespace attnkit_python {
 namespace {
@@ -38,28 +38,6 @@ py::object decide(prepared_call<T>& c) {
     return decision_dict(attnkit::automatic_choice<T>(c.q_view, c.k_view, c.v_view, c.out_view, c.options));
 }
 
-py::object automatic_choice(py::object q, py::object k, py::object v, py::object out, py::object scale,
-                            py::object causal, py::object mask, py::object lse, bool return_lse, std::string variant,
-                            attnkit::index_t block_q, attnkit::index_t block_kv, int threads, std::string isa) {
-    call_arguments a;
-    a.function = "attnkit.automatic_choice";
-    a.q = std::move(q);
-    a.k = std::move(k);
-    a.v = std::move(v);
-    a.out = std::move(out);
-    a.scale = std::move(scale);
-    a.causal = std::move(causal);
-    a.mask = std::move(mask);
-    a.lse = std::move(lse);
-    a.return_lse = return_lse;
-    a.variant = std::move(variant);
-    a.isa = std::move(isa);
-    a.block_q = block_q;
-    a.block_kv = block_kv;
-    a.threads = threads;
-    return with_prepared_call(a, [](auto& c) { return decide(c); });
-}
-
 constexpr const char* automatic_choice_doc = R"(automatic_choice(q, k, v, out=None, *, <the keyword arguments of sdpa>) -> dict
 
 What attnkit.sdpa with the same arguments would run, and why, without running
@@ -76,11 +54,8 @@ it; the arguments are checked as sdpa checks them. The dict:
 }  // namespace
 
 void bind_automatic_choice(py::module_& m) {
-    m.def("automatic_choice", &automatic_choice, automatic_choice_doc, py::arg("q"), py::arg("k"), py::arg("v"),
-          py::arg("out") = py::none(), py::kw_only(), py::arg("scale") = py::none(), py::arg("causal") = "none",
-          py::arg("mask") = py::none(), py::arg("lse") = py::none(), py::arg("return_lse") = false,
-          py::arg("variant") = "automatic", py::arg("block_q") = 0, py::arg("block_kv") = 0, py::arg("threads") = 0,
-          py::arg("isa") = "automatic");
+    def_with_sdpa_signature(m, "automatic_choice", "attnkit.automatic_choice", automatic_choice_doc,
+                            [](auto& c, const call_arguments&) { return decide(c); });
 }
 
 }  // namespace attnkit_python

@@ -2,43 +2,21 @@
 #include <attnkit/sdpa.hpp>
 
 #include "bindings.hpp"
-#include "sdpa_call.hpp"
+#include "sdpa_signature.hpp"
 
 namespace attnkit_python {
 namespace {
 
 template <class T>
-py::object run_sdpa(prepared_call<T>& c, bool return_lse) {
+py::object run_sdpa(prepared_call<T>& c, const call_arguments& a) {
     {
         // The arrays stay referenced by c (and by the caller's frame) while
         // other Python threads run; the library touches nothing else.
         py::gil_scoped_release unlocked;
         attnkit::sdpa<T>(c.q_view, c.k_view, c.v_view, c.out_view, c.options);
     }
-    if (return_lse) return py::make_tuple(c.out, *c.lse);
+    if (a.return_lse) return py::make_tuple(c.out, *c.lse);
     return c.out;
-}
-
-py::object sdpa(py::object q, py::object k, py::object v, py::object out, py::object scale, py::object causal,
-                py::object mask, py::object lse, bool return_lse, std::string variant, attnkit::index_t block_q,
-                attnkit::index_t block_kv, int threads, std::string isa) {
-    call_arguments a;
-    a.function = "attnkit.sdpa";
-    a.q = std::move(q);
-    a.k = std::move(k);
-    a.v = std::move(v);
-    a.out = std::move(out);
-    a.scale = std::move(scale);
-    a.causal = std::move(causal);
-    a.mask = std::move(mask);
-    a.lse = std::move(lse);
-    a.return_lse = return_lse;
-    a.variant = std::move(variant);
-    a.isa = std::move(isa);
-    a.block_q = block_q;
-    a.block_kv = block_kv;
-    a.threads = threads;
-    return with_prepared_call(a, [&](auto& c) { return run_sdpa(c, return_lse); });
 }
 
 constexpr const char* sdpa_doc = R"(sdpa(q, k, v, out=None, *, scale=None, causal="none", mask=None, lse=None,
@@ -77,10 +55,8 @@ be passed to it.)";
 }  // namespace
 
 void bind_sdpa(py::module_& m) {
-    m.def("sdpa", &sdpa, sdpa_doc, py::arg("q"), py::arg("k"), py::arg("v"), py::arg("out") = py::none(),
-          py::kw_only(), py::arg("scale") = py::none(), py::arg("causal") = "none", py::arg("mask") = py::none(),
-          py::arg("lse") = py::none(), py::arg("return_lse") = false, py::arg("variant") = "automatic",
-          py::arg("block_q") = 0, py::arg("block_kv") = 0, py::arg("threads") = 0, py::arg("isa") = "automatic");
+    def_with_sdpa_signature(m, "sdpa", "attnkit.sdpa", sdpa_doc,
+                            [](auto& c, const call_arguments& a) { return run_sdpa(c, a); });
 }
 
 }  // namespace attnkit_python

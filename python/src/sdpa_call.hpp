@@ -108,6 +108,15 @@ inline std::optional<double> scale_of(const call_arguments& a) {
 template <class T>
 prepared_call<T> prepare(const call_arguments& a, const py::array& q) {
     prepared_call<T> c;
+    // The settings first: they cost nothing to check, and out may be allocated below.
+    c.options.scale = scale_of(a);
+    c.options.causal_mode = parse_causal(a.causal, a.function);
+    c.options.kernel = parse_variant(a.variant, a.function);
+    c.options.tiles.block_q = a.block_q;
+    c.options.tiles.block_kv = a.block_kv;
+    c.options.tiles.threads = a.threads;
+    c.options.tiles.instruction_set = parse_isa(a.isa, a.function);
+
     c.q = q;
     check_viewable(c.q, a.arg("q", q_shape), 4, false);
     c.k = same_dtype_operand<T>(a.k, a.arg("k", k_shape), q, 4, false);
@@ -127,13 +136,6 @@ prepared_call<T> prepare(const call_arguments& a, const py::array& q) {
     c.v_view = view_of<const T, 4>(c.v);
     c.out_view = view_of<T, 4>(c.out);
     if (c.lse) c.options.lse = view_of<T, 3>(*c.lse);
-    c.options.scale = scale_of(a);
-    c.options.causal_mode = parse_causal(a.causal, a.function);
-    c.options.kernel = parse_variant(a.variant, a.function);
-    c.options.tiles.block_q = a.block_q;
-    c.options.tiles.block_kv = a.block_kv;
-    c.options.tiles.threads = a.threads;
-    c.options.tiles.instruction_set = parse_isa(a.isa, a.function);
     return c;
 }
 
