@@ -26,7 +26,8 @@
 // search can only improve on what the library already does; then each
 // strategy proposes valid configurations not measured yet. Invalid children of
 // the genetic algorithm are repaired to the nearest valid configuration (fewest
-// changed parameters, then the fewest positions moved).
+// changed parameters, then the fewest positions moved) that keeps what the
+// mutation moved, so repair does not undo the mutation.
 //
 // **What cost is** (objective.hpp)
 // Whatever the objective measures, lower is better: for the tuner, seconds per
