@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 import attnkit
-import reference
+from checks import assert_conforms
 from layouts import LAYOUTS, in_layout, output_in_layout, values
-from tolerance import assert_within, tolerance_from_naive
 
 SHAPE = dict(batch=2, heads_q=4, heads_kv=2, seq_q=21, seq_kv=26, head_dim=16, head_dim_v=8)
 OPTIONS = dict(causal="bottom_right")
@@ -20,13 +19,6 @@ def shapes():
             (s["batch"], s["heads_q"], s["seq_q"], s["head_dim_v"]))
 
 
-def check_against_reference(q, k, v, out, lse, **options):
-    e = reference.attention(q, k, v, **options)
-    naive_out, naive_lse = attnkit.sdpa(q, k, v, variant="naive", return_lse=True, **options)
-    tol_out, tol_lse = tolerance_from_naive(e, naive_out, naive_lse, q.dtype)
-    assert_within(e, out, lse, tol_out, tol_lse)
-
-
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("dtype", (np.float32, np.float64), ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("variant", attnkit.variants)
@@ -35,7 +27,7 @@ def test_inputs_in_any_layout(variant, dtype, layout):
     q_shape, k_shape, v_shape, _ = shapes()
     q, k, v = (in_layout(rng, s, dtype, layout) for s in (q_shape, k_shape, v_shape))
     out, lse = attnkit.sdpa(q, k, v, variant=variant, return_lse=True, **OPTIONS)
-    check_against_reference(q, k, v, out, lse, **OPTIONS)
+    assert_conforms(q, k, v, out, lse, **OPTIONS)
 
 
 @pytest.mark.parametrize("variant", attnkit.variants)
@@ -46,7 +38,7 @@ def test_inputs_of_different_layouts_in_one_call(variant):
     k = in_layout(rng, k_shape, np.float32, "sliced")
     v = in_layout(rng, v_shape, np.float32, "reversed")
     out, lse = attnkit.sdpa(q, k, v, variant=variant, return_lse=True, **OPTIONS)
-    check_against_reference(q, k, v, out, lse, **OPTIONS)
+    assert_conforms(q, k, v, out, lse, **OPTIONS)
 
 
 @pytest.mark.parametrize("layout", [x for x in LAYOUTS if x != "broadcast"])
@@ -62,7 +54,7 @@ def test_out_is_written_in_place_in_its_layout(variant, layout):
     result, result_lse = attnkit.sdpa(q, k, v, out, lse=lse, return_lse=True, variant=variant, **OPTIONS)
     assert result is out and result_lse is lse
     assert np.shares_memory(result, buffer)
-    check_against_reference(q, k, v, out, lse, **OPTIONS)
+    assert_conforms(q, k, v, out, lse, **OPTIONS)
     # Exactly the view's elements were written: the rest of the buffers keeps its NaN.
     assert np.count_nonzero(~np.isnan(buffer)) == out.size
     assert np.all(np.isnan(lse_buffer[..., 1]))
@@ -75,7 +67,7 @@ def test_lse_given_without_return_lse_is_filled_and_only_out_returned():
     lse = np.full(q_shape[:3], np.nan, dtype=np.float32)
     result = attnkit.sdpa(q, k, v, lse=lse, **OPTIONS)
     assert isinstance(result, np.ndarray) and result.shape == shapes()[3]
-    check_against_reference(q, k, v, result, lse, **OPTIONS)
+    assert_conforms(q, k, v, result, lse, **OPTIONS)
 
 
 def test_new_out_and_lse_are_c_contiguous_writable_and_cache_line_aligned():
@@ -107,7 +99,7 @@ def test_strided_head_dim_runs_on_naive_and_automatic_only():
     k, v = (values(rng, s, np.float32) for s in (k_shape, v_shape))
     for variant in ("naive", "automatic"):
         out, lse = attnkit.sdpa(q, k, v, variant=variant, return_lse=True, **OPTIONS)
-        check_against_reference(q, k, v, out, lse, **OPTIONS)
+        assert_conforms(q, k, v, out, lse, **OPTIONS)
     for variant in ("blocked", "flash", "parallel", "decode"):
         with pytest.raises(attnkit.Error) as caught:
             attnkit.sdpa(q, k, v, variant=variant)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import attnkit
+from checks import assert_conforms
 
 
 def version_from_header():
@@ -40,11 +41,12 @@ def test_selected_isa_is_an_available_one():
 
 @pytest.mark.skipif(attnkit.selected_isa() == "automatic", reason="no SIMD instruction set compiled in")
 @pytest.mark.parametrize("isa", attnkit.isas)
-def test_every_isa_name_computes_the_same_function(isa):
+@pytest.mark.parametrize("dtype", (np.float32, np.float64), ids=lambda d: np.dtype(d).name)
+def test_every_isa_name_computes_the_documented_attention(isa, dtype):
     rng = np.random.default_rng(4)
-    q, k, v = (rng.standard_normal((1, 2, 33, 16)) for _ in range(3))
-    naive = attnkit.sdpa(q, k, v, variant="naive")
-    assert np.allclose(attnkit.sdpa(q, k, v, variant="flash", isa=isa), naive, rtol=0, atol=1e-13)
+    q, k, v = (rng.standard_normal((1, 2, 33, 16)).astype(dtype) for _ in range(3))
+    out, lse = attnkit.sdpa(q, k, v, variant="flash", isa=isa, return_lse=True, causal="top_left")
+    assert_conforms(q, k, v, out, lse, causal="top_left")
 
 
 def test_max_threads_is_openmps_default():
