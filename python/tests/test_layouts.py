@@ -104,3 +104,16 @@ def test_strided_head_dim_runs_on_naive_and_automatic_only():
         with pytest.raises(attnkit.Error) as caught:
             attnkit.sdpa(q, k, v, variant=variant)
         assert str(caught.value) == f"attnkit: q.head_dim stride (2) != 1, required by the {variant} variant"
+
+
+@pytest.mark.parametrize("name", ["q", "k", "v", "mask"])
+def test_inputs_reach_the_library_as_the_callers_buffers(name):
+    # Were an input copied on its way, the library could not see that out overlaps it.
+    rng = np.random.default_rng(14)
+    shapes_of = dict(q=(1, 2, 5, 4), k=(1, 2, 6, 4), v=(1, 2, 6, 4), mask=(1, 2, 5, 6))
+    given = {n: values(rng, s, np.float32) for n, s in shapes_of.items()}
+    shared = np.zeros(200, np.float32)
+    out = shared[:40].reshape(1, 2, 5, 4)
+    given[name] = shared[20 : 20 + given[name].size].reshape(shapes_of[name])
+    with pytest.raises(attnkit.Error, match=f"^attnkit: out overlaps {name} in memory$"):
+        attnkit.sdpa(given["q"], given["k"], given["v"], out, mask=given["mask"])
