@@ -1,6 +1,10 @@
 """Wisdom files from Python: load_wisdom's report, automatic_choice's explanation, clear_wisdom."""
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -120,3 +124,19 @@ def test_wisdom_key_describes_this_process():
     assert attnkit.wisdom_key()["threads"] == attnkit.max_threads()
     with pytest.raises(TypeError, match="dtype must be float32 or float64, got int32"):
         attnkit.wisdom_key(np.int32)
+
+
+def test_attnkit_wisdom_is_loaded_on_the_first_automatic_call_of_a_fresh_process(tmp_path):
+    key = attnkit.wisdom_key(np.float32, threads=1)
+    path = write(tmp_path / "w.jsonl", [entry(key, {"variant": "blocked", "block_q": 8, "block_kv": 16, "threads": 1})])
+    program = textwrap.dedent(f"""
+        import numpy as np, attnkit
+        s = {SHAPE!r}
+        q = np.zeros((s["batch"], s["heads_q"], s["seq_q"], s["head_dim"]), np.float32)
+        kv = np.zeros((s["batch"], s["heads_kv"], s["seq_kv"], s["head_dim"]), np.float32)
+        attnkit.sdpa(q, kv, kv, threads=1)
+        print(attnkit.loaded_wisdom_entries(), attnkit.automatic_choice(q, kv, kv, threads=1)["source"])
+    """)
+    env = dict(os.environ, ATTNKIT_WISDOM=str(path))
+    done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["1", "wisdom"]
