@@ -12,6 +12,8 @@
 
 #include "common/machine.hpp"
 #include "common/shape.hpp"
+#include <attnkit/wisdom.hpp>
+
 #include "progress.hpp"
 #include "records.hpp"
 #include "search/strategy.hpp"
@@ -237,6 +239,73 @@ std::vector<problem_result> run_campaign(const std::vector<problem>& problems, c
     }
     bar.close();
     return results;
+}
+
+int check_wisdom(const std::vector<problem>& problems, const campaign_options& o, double tolerance) {
+    const std::string wisdom = wisdom_path(o);
+    json out = {{"tool", "attnkit-tune --check-wisdom"},
+                {"command", o.command_line},
+                {"time", utc_now()},
+                {"commit", attnkit_bench::git_commit()},
+                {"machine", machine_json()},
+                {"wisdom", wisdom},
+                {"tolerance", tolerance},
+                {"problems", json::array()}};
+    std::printf("| problem | tuned configuration | automatic with wisdom / tuned | default / tuned | default / "
+                "automatic with wisdom |\n|---|---|---|---|---|\n");
+    int failures = 0, checked = 0;
+    for (const problem& p : problems) {
+        const std::optional<problem_result> stored = find_in_wisdom(wisdom, p, o.space.thread_budget);
+        if (!stored) continue;
+        ++checked;
+        attention_runner runner(p, o.measure, {});
+        attention_config automatic;
+        automatic.type = p.type;
+        automatic.threads = o.space.thread_budget;
+        const attention_config tuned = stored->best;
+        const std::string tuned_key = "tuned:" + describe(tuned);
+        const int reps = o.measure.min_repetitions;
+        std::vector<double> wisdom_over_tuned, default_over_tuned, default_over_wisdom;
+        for (int round = 0; round < std::max(o.confirm_rounds, 3); ++round) {
+            double t_default = 0, t_wisdom = 0, t_tuned = 0;
+            const auto time_default = [&] {
+                attnkit::clear_wisdom();
+                t_default = runner.measure(automatic, "automatic", reps).median;
+            };
+            const auto time_wisdom = [&] {
+                attnkit::clear_wisdom();
+                attnkit::load_wisdom(wisdom);
+                t_wisdom = runner.measure(automatic, "automatic-with-wisdom", reps).median;
+                attnkit::clear_wisdom();
+            };
+            const auto time_tuned = [&] { t_tuned = runner.measure(tuned, tuned_key, reps).median; };
+            // Alternate the order so that no call always follows the same one.
+            if (round % 3 == 0) { time_default(); time_wisdom(); time_tuned(); }
+            else if (round % 3 == 1) { time_wisdom(); time_tuned(); time_default(); }
+            else { time_tuned(); time_default(); time_wisdom(); }
+            wisdom_over_tuned.push_back(t_wisdom / t_tuned);
+            default_over_tuned.push_back(t_default / t_tuned);
+            default_over_wisdom.push_back(t_default / t_wisdom);
+        }
+        const double w = search::median(wisdom_over_tuned), d = search::median(default_over_tuned),
+                     dw = search::median(default_over_wisdom);
+        if (w > 1.0 + tolerance) ++failures;
+        std::printf("| %s | %s | %.3f | %.3f | %.3f |\n", p.name.c_str(), describe(tuned).c_str(), w, d, dw);
+        out["problems"].push_back({{"name", p.name},
+                                   {"tuned", to_json(tuned)},
+                                   {"wisdom_over_tuned", w},
+                                   {"default_over_tuned", d},
+                                   {"default_over_wisdom", dw},
+                                   {"rounds", wisdom_over_tuned.size()}});
+    }
+    out["checked"] = checked;
+    out["slower_than_tolerance"] = failures;
+    std::printf("\nautomatic with wisdom within %.0f %% of the tuned configuration on %d of %d problems\n",
+                tolerance * 100, checked - failures, checked);
+    std::filesystem::create_directories(o.out_dir);
+    std::ofstream f(out_path(o, "wisdom_check.json"));
+    f << out.dump(1) << '\n';
+    return failures;
 }
 
 std::string summary_table(const std::vector<problem_result>& results) {

@@ -60,6 +60,14 @@ struct problem_result {
 // into out_dir, and returns one result per problem.
 std::vector<problem_result> run_campaign(const std::vector<problem>& problems, const campaign_options& options);
 
+// --check-wisdom: for each problem the wisdom file holds, paired rounds of
+// three calls in alternating order: automatic without wisdom (the default),
+// automatic with the wisdom file loaded, and the tuned configuration named
+// explicitly. Prints and writes <out_dir>/wisdom_check.json; returns the
+// number of problems where automatic with wisdom is more than `tolerance`
+// slower than the tuned configuration.
+int check_wisdom(const std::vector<problem>& problems, const campaign_options& options, double tolerance = 0.02);
+
 // summary.json and summary.md in out_dir.
 void write_summary(const std::vector<problem_result>& results, const campaign_options& options);
 

@@ -82,6 +82,10 @@ int main(int argc, char** argv) try {
                    "Re-time the incumbent after every n new evaluations (0: never)")
         ->check(CLI::Range(0, 1000))->capture_default_str();
     app.add_flag("--quiet", o.quiet, "No progress display");
+    bool check = false;
+    app.add_flag("--check-wisdom", check,
+                 "Instead of tuning: time automatic without and with the wisdom file against the tuned "
+                 "configurations (paired rounds); exit status 3 if automatic with wisdom is >2% slower anywhere");
     auto* simulate = app.add_option("--simulate", simulate_files,
                                     "Score the strategies on recorded sweeps (sweep.jsonl files) instead of tuning")
                          ->check(CLI::ExistingFile);
@@ -94,8 +98,8 @@ int main(int argc, char** argv) try {
     app.add_flag("--search-genetic-parameters", sim.search_genetic_parameters,
                  "Simulation: also score a grid of the genetic algorithm's parameters");
     app.add_option("--genetic", genetic_text,
-                   "Genetic parameters population,tournament,mutation_rate,elite (default "
-                   "6,2,0.25,1)");
+                   "Genetic parameters population,tournament,mutation_rate,elite (default: the engine's, "
+                   "search/genetic.hpp)");
     CLI11_PARSE(app, argc, argv);
 
     attnkit_bench::search::genetic_parameters genetic;
@@ -150,6 +154,7 @@ int main(int argc, char** argv) try {
     o.strategy_genetic = genetic;
 
     initialize_benchmark_library(argv[0]);
+    if (check) return check_wisdom(problems, o) > 0 ? 3 : 0;
     const auto results = run_campaign(problems, o);
     write_summary(results, o);
     std::printf("%s", summary_table(results).c_str());

@@ -146,7 +146,7 @@ int run_simulation(const simulation_options& o) {
         for (const int population : {4, 6, 8, 10})
             for (const int tournament : {2, 3})
                 for (const double mutation : {0.15, 0.25, 0.4})
-                    for (const int elite : {1, 2}) {
+                    for (const int elite : {1, 2, population - 1}) {
                         search::genetic_parameters g = o.genetic;
                         g.population = population;
                         g.tournament = tournament;

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# attnkit-tune end to end on a tiny problem (ctest): a campaign writes wisdom,
+# records and a summary; a second run with the same key times nothing; a sweep
+# records every configuration and --simulate replays it; bad input fails with
+# a message. Behaviour only: no timing is asserted.
+#   cli_smoke.sh <attnkit-tune> <scratch dir>
+set -euo pipefail
+tune="$1"
+dir="$2"
+rm -rf "$dir"
+mkdir -p "$dir"
+fail() { echo "cli_smoke: $*" >&2; exit 1; }
+quick=(--shape 1,2,2,32,32,16 --dtype f32 --threads 2 --repetitions 3 --max-repetitions 3 --repetition-ms 1 --quiet)
+
+"$tune" "${quick[@]}" --budget 4 --out "$dir/a" >"$dir/first.txt"
+for f in wisdom.jsonl records.jsonl summary.json summary.md; do [[ -s "$dir/a/$f" ]] || fail "no $f"; done
+[[ $(grep -c '"format":"attnkit-wisdom"' "$dir/a/wisdom.jsonl") == 1 ]] || fail "wisdom should hold one entry"
+grep -q '"type":"repetition"' "$dir/a/records.jsonl" || fail "no repetition records"
+grep -q '"type":"evaluation"' "$dir/a/records.jsonl" || fail "no evaluation records"
+
+# Same key again: from wisdom, no new record line beyond the environment line.
+before=$(wc -l <"$dir/a/records.jsonl")
+"$tune" "${quick[@]}" --budget 4 --out "$dir/a" >"$dir/second.txt"
+after=$(wc -l <"$dir/a/records.jsonl")
+[[ $((after - before)) == 1 ]] || fail "the second run timed something ($((after - before - 1)) new records)"
+grep -q "from wisdom" "$dir/second.txt" || fail "the second run's summary does not say 'from wisdom'"
+
+# A sweep, then its simulation.
+"$tune" "${quick[@]}" --sweep --out "$dir/sweep" >/dev/null
+[[ -s "$dir/sweep/sweep.jsonl" ]] || fail "no sweep.jsonl"
+"$tune" --simulate "$dir/sweep/sweep.jsonl" --seeds 3 --budget 5 --out "$dir/sim" --quiet >"$dir/sim.txt"
+grep -q '"strategies"' "$dir/sim/simulation.json" || fail "simulation.json has no strategies"
+
+# Bad input: non-zero exit and a message naming the problem.
+if "$tune" --shape 1,2,3 --out "$dir/bad" 2>"$dir/bad.txt"; then fail "a bad shape was accepted"; fi
+grep -q "want B,Hq,Hkv,Sq,Skv,D" "$dir/bad.txt" || fail "the bad shape's message is missing"
+echo "cli_smoke: ok"
