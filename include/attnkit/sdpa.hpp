@@ -109,13 +109,6 @@ inline causal effective_causal(causal mode, index_t seq_q, index_t seq_kv) noexc
     return causal::none;
 }
 
-// The store keeps attnkit's enums as their values (it must not name types that
-// a per-ISA namespace could wrap); these are the values it was written for.
-static_assert(static_cast<int>(causal::none) == 0 && static_cast<int>(causal::top_left) == 1 &&
-              static_cast<int>(causal::bottom_right) == 2);
-static_assert(static_cast<int>(mask_kind::none) == 0 && static_cast<int>(mask_kind::boolean) == 1 &&
-              static_cast<int>(mask_kind::additive) == 2);
-
 // The names wisdom files and messages give causal modes and mask kinds.
 inline const char* causal_name(causal mode) noexcept {
     switch (mode) {
@@ -172,8 +165,8 @@ automatic_plan choose_variant(const problem<T>& p) {
     plan.log = (state & process_wide::log_decisions) != 0;
     if ((state & process_wide::has_entries) != 0 && head_dim_contiguous(p)) {
         plan.budget = thread_budget(p.tiles.threads);
-        const process_wide::wisdom_query query{isa_name(selected_isa(p.tiles.instruction_set)), plan.budget,
-                                               dtype_name<T>(), bucket_of(p)};
+        const process_wide::wisdom_query query{static_cast<int>(selected_isa(p.tiles.instruction_set)), plan.budget,
+                                               static_cast<int>(sizeof(T)), bucket_of(p)};
         plan.wisdom = process_wide::find_wisdom(query, process_wide::wisdom_max_distance);
         if (plan.wisdom.miss == process_wide::wisdom_miss::none) {
             const process_wide::wisdom_record& r = *plan.wisdom.record;

@@ -177,10 +177,10 @@ inline std::optional<mask_kind> mask_kind_named(const std::string& name) {
         if (name == mask_kind_name(m)) return m;
     return std::nullopt;
 }
-inline bool is_isa_name(const std::string& name) {
+inline std::optional<isa> isa_named(const std::string& name) {
     for (const isa x : {isa::sse2, isa::avx2, isa::avx512, isa::neon})
-        if (name == isa_name(x)) return true;
-    return false;
+        if (name == isa_name(x)) return x;
+    return std::nullopt;
 }
 
 // ---- Fields (each violation raises with the field's dotted name) -------------------
@@ -230,7 +230,7 @@ inline wisdom_key parse_wisdom_key(const wisdom_json& k) {
     key.compiler = wisdom_string(k, "key", "compiler");
     key.cpu = wisdom_string(k, "key", "cpu");
     key.isa = wisdom_string(k, "key", "isa");
-    if (!is_isa_name(key.isa)) raise("key.isa '" + key.isa + "' is not one of sse2, avx2, avx512, neon");
+    if (!isa_named(key.isa)) raise("key.isa '" + key.isa + "' is not one of sse2, avx2, avx512, neon");
     key.threads = static_cast<int>(wisdom_integer(k, "key", "threads", 1, wisdom_threads_max));
     key.dtype = wisdom_string(k, "key", "dtype");
     if (key.dtype != "f32" && key.dtype != "f64") raise("key.dtype '" + key.dtype + "' is not f32 or f64");
@@ -463,9 +463,10 @@ namespace detail {
 
 inline process_wide::wisdom_record wisdom_record_of(const wisdom_entry& e, const std::string& path) {
     process_wide::wisdom_record r;
-    r.isa = e.key.isa;
+    // parse_wisdom_object checked the names.
+    r.isa = static_cast<int>(isa_named(e.key.isa).value_or(isa::automatic));
     r.threads = e.key.threads;
-    r.dtype = e.key.dtype;
+    r.element_bytes = e.key.dtype == "f64" ? int(sizeof(double)) : int(sizeof(float));
     r.bucket.causal = static_cast<int>(effective_causal(e.problem.causal_mode, e.problem.seq_q, e.problem.seq_kv));
     r.bucket.mask = static_cast<int>(e.problem.mask);
     r.bucket.batch = e.problem.batch;

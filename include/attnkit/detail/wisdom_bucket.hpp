@@ -4,12 +4,14 @@
 // Plain integers and the standard library only: the wisdom store keeps these
 // in its one process-wide table, which every translation unit must see as the
 // same type whatever flags it is compiled with (see detail/wisdom_store.hpp).
-// attnkit's enums appear as their integer values (sdpa.hpp and wisdom.hpp
-// convert, with static_asserts on the values).
+// attnkit's enums appear as their integer values (wisdom.hpp converts when
+// loading, sdpa.hpp when looking up, both with static_cast).
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace attnkit::process_wide {
@@ -37,25 +39,35 @@ struct shape_bucket {
 // and variant::automatic keeps its heuristic.
 inline constexpr double wisdom_max_distance = 2.0;
 
-// |log2(a / b)|, sizes below 1 counted as 1 (empty extents have no scale).
-// In double: a product of two extents may not fit in an integer.
-inline double log2_ratio(double a, double b) noexcept {
-    return std::fabs(std::log2(std::max(a, 1.0)) - std::log2(std::max(b, 1.0)));
-}
-inline double log2_ratio(std::int64_t a, std::int64_t b) noexcept {
-    return log2_ratio(static_cast<double>(a), static_cast<double>(b));
+// The six scales that decide which variant and tiles are fastest, as log2:
+// the independent (batch, head) items the threads share (batch x heads_q),
+// the grouped-query group, seq_q, seq_kv, head_dim and head_dim_v. Sizes
+// below 1 count as 1 (empty extents have no scale); in double, because a
+// product of two extents may not fit in an integer.
+struct bucket_scales {
+    std::array<double, 6> log2{};
+};
+
+inline double log2_of_size(double x) noexcept { return std::log2(std::max(x, 1.0)); }
+
+inline bucket_scales scales_of(const shape_bucket& b) noexcept {
+    const auto size = [](std::int64_t x) { return static_cast<double>(x); };
+    return {{log2_of_size(size(b.batch) * size(b.heads_q)), log2_of_size(size(b.group())), log2_of_size(size(b.seq_q)),
+             log2_of_size(size(b.seq_kv)), log2_of_size(size(b.head_dim)), log2_of_size(size(b.head_dim_v))}};
 }
 
-// Sum of |log2 ratio| over the six scales that decide which variant and tiles
-// are fastest: the independent (batch, head) items the threads share
-// (batch x heads_q), the grouped-query group, seq_q, seq_kv, head_dim and
-// head_dim_v. 0 for the same extents; 1 for one of them doubled. Only
-// meaningful between buckets of the same causal mode and mask kind.
+// Sum of |log2 ratio| over the scales: 0 for the same extents, 1 for one of
+// them doubled. Only meaningful between buckets of the same causal mode and
+// mask kind. (The table keeps each entry's scales, so a lookup takes no
+// logarithm per entry.)
+inline double scale_distance(const bucket_scales& a, const bucket_scales& b) noexcept {
+    double d = 0;
+    for (std::size_t n = 0; n < a.log2.size(); ++n) d += std::fabs(a.log2[n] - b.log2[n]);
+    return d;
+}
+
 inline double bucket_distance(const shape_bucket& a, const shape_bucket& b) noexcept {
-    const auto items = [](const shape_bucket& s) { return static_cast<double>(s.batch) * static_cast<double>(s.heads_q); };
-    return log2_ratio(items(a), items(b)) + log2_ratio(a.group(), b.group()) +
-           log2_ratio(a.seq_q, b.seq_q) + log2_ratio(a.seq_kv, b.seq_kv) + log2_ratio(a.head_dim, b.head_dim) +
-           log2_ratio(a.head_dim_v, b.head_dim_v);
+    return scale_distance(scales_of(a), scales_of(b));
 }
 
 }  // namespace attnkit::process_wide

@@ -40,11 +40,13 @@ namespace attnkit::process_wide {
 // compiler and CPU are not here: entries with another value are dropped when
 // a file is loaded, so every record is for this program on this machine.
 struct wisdom_record {
-    // The rest of the key: what the call runs with.
-    std::string isa;    // isa_name(selected_isa(config.instruction_set))
-    int threads = 1;    // the thread budget the entry was tuned for
-    std::string dtype;  // "f32" or "f64"
+    // The rest of the key: what the call runs with. Integers, so that a lookup
+    // compares no strings.
+    int isa = 0;            // static_cast<int>(attnkit::isa) of selected_isa(config.instruction_set)
+    int threads = 1;        // the thread budget the entry was tuned for
+    int element_bytes = 0;  // sizeof(T): 4 for "f32", 8 for "f64"
     shape_bucket bucket;
+    bucket_scales scales;  // of bucket: merge_wisdom_records computes them
     // The choice.
     int kernel = 0;  // static_cast<int>(attnkit::variant), never automatic
     std::int64_t block_q = 0, block_kv = 0;
@@ -56,9 +58,9 @@ using wisdom_table = std::vector<wisdom_record>;
 
 // What a call looks up: the key parts that vary by call, and its bucket.
 struct wisdom_query {
-    const char* isa = "";
+    int isa = 0;
     int threads = 1;
-    const char* dtype = "";
+    int element_bytes = 0;
     shape_bucket bucket;
 };
 
@@ -150,7 +152,7 @@ inline std::shared_ptr<const wisdom_table> wisdom_snapshot() {
 }
 
 inline bool same_entry(const wisdom_record& a, const wisdom_record& b) {
-    return a.threads == b.threads && a.bucket == b.bucket && a.isa == b.isa && a.dtype == b.dtype;
+    return a.threads == b.threads && a.isa == b.isa && a.element_bytes == b.element_bytes && a.bucket == b.bucket;
 }
 
 // Adds records to the table; a record replaces an older one of the same key
@@ -161,7 +163,8 @@ inline void merge_wisdom_records(const wisdom_table& newer) {
     wisdom_holder& h = holder();
     const std::unique_lock<std::shared_mutex> lock(h.mutex);
     auto next = std::make_shared<wisdom_table>(h.table ? *h.table : wisdom_table{});
-    for (const wisdom_record& r : newer) {
+    for (wisdom_record r : newer) {
+        r.scales = scales_of(r.bucket);
         bool replaced = false;
         for (wisdom_record& old : *next)
             if (same_entry(old, r)) {
@@ -196,11 +199,12 @@ inline wisdom_match find_wisdom(const wisdom_query& q, double max_distance) {
     m.table = wisdom_snapshot();
     if (!m.table || m.table->empty()) return m;
     m.miss = wisdom_miss::no_entry_for_key;
+    const bucket_scales scales = scales_of(q.bucket);
     for (const wisdom_record& r : *m.table) {
-        if (r.threads != q.threads || r.bucket.causal != q.bucket.causal || r.bucket.mask != q.bucket.mask ||
-            r.isa != q.isa || r.dtype != q.dtype)
+        if (r.threads != q.threads || r.isa != q.isa || r.element_bytes != q.element_bytes ||
+            r.bucket.causal != q.bucket.causal || r.bucket.mask != q.bucket.mask)
             continue;
-        const double d = bucket_distance(r.bucket, q.bucket);
+        const double d = scale_distance(r.scales, scales);
         if (m.record == nullptr || d < m.distance) {
             m.record = &r;
             m.distance = d;
