@@ -94,8 +94,8 @@ constexpr const char* dtype_name() noexcept {
 // The causal masking a problem's rows actually get: none when it hides no key
 // (bottom_right with one query row, any mode with at most one key), top_left
 // when row i sees keys j <= i (top_left, or bottom_right with seq_q == seq_kv),
-// bottom_right otherwise. Problems alike in this run alike, so wisdom buckets
-// compare it rather than the option's spelling.
+// bottom_right otherwise. Problems that agree in it run the same work, so
+// wisdom buckets compare it rather than the option as spelled.
 inline causal effective_causal(index_t causal_offset, index_t seq_kv) noexcept {
     if (causal_offset >= seq_kv - 1) return causal::none;
     return causal_offset == 0 ? causal::top_left : causal::bottom_right;
