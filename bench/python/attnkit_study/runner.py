@@ -1,0 +1,126 @@
+"""`run`: plans the points of a profile, measures them, and writes the run's
+directory (records.jsonl, environment.json, the tuner's files it used, then
+the report)."""
+
+import dataclasses
+import os
+import shutil
+import sys
+import time
+
+from attnkit_study import environment, harness, peak, records, tuning as tuning_mod
+from attnkit_study.implementations import applicability, tuned_config
+from attnkit_study.problems import flop
+from attnkit_study.profiles import SET_IMPLEMENTATIONS, SETS
+from attnkit_study.progress import Progress, format_seconds, say
+
+REPO_ROOT = os.path.dirname(os.path.dirname(harness.PACKAGE_ROOT))
+
+
+def plan(profile, tuning, sets=SETS):
+    """The points to measure: one per (computation, thread count), shared by the
+    sets that ask for it; each with the implementations that apply and the
+    reasons of those that do not."""
+    points = {}
+    for set_name in sets:
+        for problem in profile.problems[set_name]:
+            thread_counts = set(profile.threads[set_name])
+            best = tuning.best_for(problem) if tuning else None
+            if set_name == "study" and best:
+                thread_counts.add(int(best["threads"]))  # Table 1 runs the tuned thread count
+            for threads in sorted(thread_counts):
+                key = (problem.key(), threads)
+                point = points.setdefault(key, {"id": f"{problem.name}@{threads}", "problem": problem,
+                                                "threads": threads, "sets": [], "names": {}, "impls": [],
+                                                "skipped": {}})
+                point["sets"].append(set_name)
+                point["names"][set_name] = problem.name
+                for name in SET_IMPLEMENTATIONS[set_name]:
+                    if name in point["impls"]:
+                        continue
+                    ok, reason = applicability(name, problem, threads, profile.measurement, tuning)
+                    if ok:
+                        point["impls"].append(name)
+                        point["skipped"].pop(name, None)
+                    else:
+                        point["skipped"].setdefault(name, reason)
+    return list(points.values())
+
+
+def point_weight(point):
+    """Estimated cost for the ETA: work per call times implementations, plus a fixed setup cost."""
+    return 0.05 + len(point["impls"]) * (0.01 + flop(point["problem"]) * 1e-9 / 20.0)
+
+
+def _configs(point, tuning):
+    if "attnkit-tuned" not in point["impls"]:
+        return {}
+    return {"attnkit-tuned": tuned_config(tuning.best_for(point["problem"]), point["threads"])}
+
+
+def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS, command=None):
+    """Measures everything the profile asks for into out_dir; returns the records' path."""
+    tuning = tuning_mod.load(tuning_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    records_path = os.path.join(out_dir, records.RECORDS)
+    start = time.perf_counter()
+    if tuning:
+        for name in (tuning_mod.SUMMARY, tuning_mod.SIMULATION, tuning_mod.WISDOM):
+            path = os.path.join(tuning.directory, name)
+            if os.path.isfile(path):
+                shutil.copyfile(path, os.path.join(out_dir, "tuning_" + name))
+    points = plan(profile, tuning, sets)
+    meta = {"kind": "meta", "profile": profile.name, "command": command or sys.argv, "seed": seed,
+            "tuning": tuning_dir, "sets": list(sets), "measurement": dataclasses.asdict(profile.measurement),
+            "threads": {s: profile.threads[s] for s in sets}, "points_planned": len(points)}
+    records.write(records_path, [meta], mode="w")
+    log = open(os.path.join(out_dir, "workers.log"), "w", encoding="utf-8")
+    workers = harness.Workers(log, tuning.wisdom_path if tuning else None)
+    try:
+        cores = max(profile.threads["threads"])
+        binary = peak.find_binary(bench_binary, REPO_ROOT)
+        if binary:
+            say(f"FMA peak: {os.path.relpath(binary, REPO_ROOT) if binary.startswith(REPO_ROOT) else binary}")
+            try:
+                records.write(records_path, peak.measure(binary, sorted({1, cores})))
+            except (RuntimeError, ValueError) as e:
+                say(f"FMA peak not measured: {e}")
+        else:
+            say("FMA peak: no attnkit_bench_prefill under build*/ (the % of peak plot is left out)")
+        progress = Progress([point_weight(p) for p in points] + [sum(point_weight(p) for p in points) * 0.15])
+        for point in points:
+            recs = harness.measure_point(workers, point, point["impls"], point["problem"].seed(seed),
+                                         profile.measurement, _configs(point, tuning))
+            records.write(records_path, recs)
+            pr = recs[0]
+            ok = [n for n, s in pr["status"].items() if s.get("ok")]
+            failed = {n: s.get("reason") for n, s in pr["status"].items() if not s.get("ok")}
+            conv = sum(pr["converged"].values())
+            progress.step(f"{point['id']} ({', '.join(point['sets'])}): {len(ok)} implementations, "
+                          f"{pr['rounds']} rounds, {conv}/{len(ok)} converged, {pr['elapsed_s']:.1f} s"
+                          + (f"; not run: {', '.join(failed)}" if failed else ""))
+        small, large = profile.isolation
+        iso_names = ["numpy", "numba", "torch-flash", "attnkit-automatic"]
+        for problem in (small, large):
+            names = [n for n in iso_names if applicability(n, problem, cores, profile.measurement)[0]]
+            records.write(records_path, harness.isolation_check(workers, problem, cores, names,
+                                                                problem.seed(seed), profile.measurement))
+        say("isolation check done")
+        try:
+            records.write(records_path, harness.sharing_check(log, small, cores, small.seed(seed),
+                                                              profile.measurement.isolation_samples))
+        except harness.HarnessError as e:
+            records.write(records_path, [{"kind": "sharing_unavailable", "reason": str(e)[-400:]}])
+        progress.step("isolation check and process-sharing measurement")
+        env = environment.collect(REPO_ROOT, workers.info())
+    finally:
+        workers.close()
+        log.close()
+    env["bench_binary"] = binary
+    env["elapsed_s"] = time.perf_counter() - start
+    records.write(records_path, [{"kind": "end", "elapsed_s": env["elapsed_s"]}])
+    import json
+    with open(os.path.join(out_dir, records.ENVIRONMENT), "w", encoding="utf-8") as f:
+        json.dump(env, f, indent=1, sort_keys=True, default=str)
+    say(f"measured in {format_seconds(env['elapsed_s'])}")
+    return records_path

@@ -1,0 +1,227 @@
+"""The report's tables, built from a run's records (records.Run): each function
+returns (headers, rows) of strings, markdown() renders them."""
+
+import math
+
+from attnkit_study import stats
+from attnkit_study.implementations import BASELINE, IMPLEMENTATIONS
+from attnkit_study.problems import flop
+
+COMPETITORS = ("numpy", "numba", "torch-flash", "torch-math")
+
+
+def markdown(headers, rows):
+    if not rows:
+        return "_(no rows)_\n"
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def fmt_time(seconds):
+    """Seconds in the unit that keeps 3 significant digits readable."""
+    if seconds is None or math.isnan(seconds):
+        return "-"
+    for unit, factor in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= factor:
+            return f"{seconds / factor:.3g} {unit}"
+    return f"{seconds / 1e-6:.3g} µs"
+
+
+def fmt_ratio(m, lo, hi):
+    if m is None or math.isnan(m):
+        return "-"
+    return f"{m:.2f} [{lo:.2f}, {hi:.2f}]"
+
+
+def attnkit_headline_impl(run, pid):
+    """attnkit's representative at a point: the tuner's best where it ran, else automatic."""
+    impls = run.impls(pid)
+    for name in ("attnkit-tuned", "attnkit-wisdom", "attnkit-automatic"):
+        if name in impls:
+            return name
+    return None
+
+
+def summary(run, pid, impl):
+    """(median, lo, hi, coverage, cv %, n) of an implementation's times at a point."""
+    times = run.times(pid, impl)
+    m, lo, hi, coverage = stats.median_ci(times)
+    return m, lo, hi, coverage, stats.cv_percent(times), len(times)
+
+
+def speedup(run, pid, impl, over=BASELINE):
+    """impl's speed-up over `over` at a point (over's time / impl's, per round): (median, lo, hi)."""
+    a, b = run.paired(pid, over, impl)
+    if not a:
+        return math.nan, math.nan, math.nan
+    m, lo, hi, _, _ = stats.speedup_ci(a, b)
+    return m, lo, hi
+
+
+def _study_point(run, dtype, dim, threads):
+    found = run.find("study", lambda p, t: p.dtype == dtype and p.head_dim == dim and t == threads)
+    return found[0] if found else None
+
+
+def _dims(run, set_name="study"):
+    return sorted({run.problem(pid).head_dim for pid in run.points_in(set_name)})
+
+
+def table1(run, tuning_summary):
+    """The seed's Table 1: per dim and dtype the tuned block and threads, each
+    implementation's median time at the tuned thread count, speed-ups over NumPy."""
+    entries = {}
+    for e in (tuning_summary or {}).get("problems", []):
+        if e.get("set", "study") == "study" or str(e.get("name", "")).startswith("study/"):
+            entries[(e["dtype"], e["head_dim"])] = e
+    cores = max(run.meta.get("threads", {}).get("threads", [1]))
+    headers = ["dim", "dtype", "block (q x kv)", "threads", "variant", "NumPy (s)", "Numba (s)", "attnkit (s)",
+               "speed-up Numba", "speed-up attnkit [95 % CI]"]
+    rows = []
+    for dtype in ("f32", "f64"):
+        for dim in _dims(run):
+            entry = entries.get((dtype, dim))
+            threads = int(entry["best"]["threads"]) if entry else cores
+            pid = _study_point(run, dtype, dim, threads)
+            if pid is None:
+                continue
+            ak = "attnkit-tuned" if entry and "attnkit-tuned" in run.impls(pid) else "attnkit-automatic"
+            best = entry["best"] if entry else None
+            block = f"{best['block_q']} x {best['block_kv']}" if best else "automatic"
+            variant = best["variant"] + (f" ({best['dtype']})" if best and "dtype" in best else "") if best \
+                else "automatic"
+            t = {n: summary(run, pid, n)[0] for n in ("numpy", "numba", ak)}
+            rows.append([str(dim), dtype, block, str(threads), variant,
+                         *(f"{t[n]:.2e}" if not math.isnan(t[n]) else "-" for n in ("numpy", "numba", ak)),
+                         f"{speedup(run, pid, 'numba')[0]:.2f}" if run.times(pid, "numba") else "-",
+                         fmt_ratio(*speedup(run, pid, ak))])
+    return headers, rows
+
+
+def headline(run):
+    """attnkit (tuned where available) against each baseline at every study dim,
+    1 thread and all cores: attnkit's speed-up over each (above 1: attnkit faster)."""
+    headers = ["dim", "dtype", "threads", "attnkit", "attnkit time"] + \
+              [f"vs {IMPLEMENTATIONS[c].label}" for c in COMPETITORS] + ["verdict"]
+    rows = []
+    thread_counts = sorted(set(run.meta.get("threads", {}).get("study", [1])))
+    for dtype in ("f32", "f64"):
+        for dim in _dims(run):
+            for threads in thread_counts:
+                pid = _study_point(run, dtype, dim, threads)
+                ak = attnkit_headline_impl(run, pid) if pid else None
+                if ak is None:
+                    continue
+                cells, behind = [], []
+                for c in COMPETITORS:
+                    if c not in run.impls(pid):
+                        cells.append("-")
+                        continue
+                    a, b = run.paired(pid, c, ak)
+                    m, lo, hi, _, _ = stats.speedup_ci(a, b)
+                    cells.append(fmt_ratio(m, lo, hi))
+                    if hi < 1.0:
+                        behind.append(IMPLEMENTATIONS[c].label)
+                    elif lo <= 1.0 <= hi:
+                        behind.append(f"tie with {IMPLEMENTATIONS[c].label}")
+                slower = [b for b in behind if not b.startswith("tie with ")]
+                ties = [b[len("tie with "):] for b in behind if b.startswith("tie with ")]
+                if slower:
+                    verdict = "**not ahead**: slower than " + ", ".join(slower)
+                elif ties:
+                    verdict = "not distinguishable from " + ", ".join(ties) + " (CI spans 1)"
+                else:
+                    verdict = "ahead of all"
+                rows.append([str(dim), dtype, str(threads), IMPLEMENTATIONS[ak].label,
+                             fmt_time(summary(run, pid, ak)[0])] + cells + [verdict])
+    return headers, rows
+
+
+def set_table(run, set_name, peaks=None):
+    """Every point of a set: each implementation's median (CV %), and its
+    speed-up over NumPy with the 95 % CI of the per-round ratios."""
+    pids = run.points_in(set_name)
+    impls = [n for n in IMPLEMENTATIONS if any(n in run.impls(pid) for pid in pids)]
+    headers = ["problem", "threads", "GFLOP"] + [IMPLEMENTATIONS[n].label for n in impls]
+    rows = []
+    for pid in pids:
+        p, threads = run.problem(pid), run.points[pid]["threads"]
+        cells = []
+        for n in impls:
+            if n not in run.impls(pid):
+                cells.append("-")
+                continue
+            m, _, _, _, cv, _ = summary(run, pid, n)
+            cell = f"{fmt_time(m)} ({cv:.0f} %)"
+            if n != BASELINE and BASELINE in run.impls(pid):
+                cell += f" x{fmt_ratio(*speedup(run, pid, n))}"
+            if not run.points[pid]["converged"].get(n, True):
+                cell += " †"
+            cells.append(cell)
+        name = run.points[pid]["names"].get(set_name, p.name)
+        rows.append([f"{name} ({p.shape_text()}, {p.causal})", str(threads), f"{flop(p) * 1e-9:.3g}"] + cells)
+    return headers, rows
+
+
+def isolation_table(run):
+    """Median alone vs in the harness per implementation, with the ratio."""
+    headers = ["problem", "threads", "implementation", "alone", "in the harness", "harness / alone [95 % CI]"]
+    by_key = {}
+    for r in run.isolation:
+        by_key.setdefault((r["problem"]["name"], r["threads"], r["impl"]), {})[r["mode"]] = r["times"]
+    rows = []
+    for (name, threads, impl), modes in by_key.items():
+        alone, inside = modes.get("alone", []), modes.get("harness", [])
+        ma, mh = stats.median(alone), stats.median(inside)
+        # Unpaired: the interval of the harness median divided by the alone median.
+        _, lo, hi, _ = stats.median_ci(inside)
+        rows.append([name, str(threads), IMPLEMENTATIONS[impl].label, fmt_time(ma), fmt_time(mh),
+                     fmt_ratio(mh / ma, lo / ma, hi / ma) if ma else "-"])
+    return headers, rows
+
+
+def sharing_table(run):
+    """attnkit in a process that also runs NumPy, per environment setting."""
+    headers = ["setting", "problem", "threads", "attnkit alone", "attnkit right after a NumPy call", "slow-down"]
+    rows = []
+    for r in run.sharing:
+        ma, mb = stats.median(r["alone"]), stats.median(r["after_numpy"])
+        rows.append([r["setting"], r["problem"]["name"], str(r["threads"]), fmt_time(ma), fmt_time(mb),
+                     f"x{mb / ma:.2f}" if ma else "-"])
+    return headers, rows
+
+
+def checks_table(run):
+    """Per implementation: points checked, the largest error relative to its
+    tolerance, and the points where it did not run (with the first reason)."""
+    agg = {}
+    for pid, p in run.points.items():
+        for name, s in p["status"].items():
+            a = agg.setdefault(name, {"ok": 0, "worst": 0.0, "failed": 0, "reason": ""})
+            if s.get("ok"):
+                a["ok"] += 1
+                if s.get("tol"):
+                    a["worst"] = max(a["worst"], s["max_abs_err"] / s["tol"])
+            else:
+                a["failed"] += 1
+                a["reason"] = a["reason"] or f"{pid}: {s.get('reason', '?')}"
+    headers = ["implementation", "points checked and timed", "worst max|err| / tolerance", "points not run",
+               "first reason"]
+    rows = [[IMPLEMENTATIONS[n].label, str(a["ok"]), f"{a['worst']:.3g}", str(a["failed"]), a["reason"][:160]]
+            for n, a in sorted(agg.items(), key=lambda kv: list(IMPLEMENTATIONS).index(kv[0]))]
+    return headers, rows
+
+
+def convergence(run):
+    """(converged, total, flagged list of 'point impl (half-width %)')."""
+    total, ok, flagged = 0, 0, []
+    for pid, p in run.points.items():
+        for name, c in p["converged"].items():
+            total += 1
+            if c:
+                ok += 1
+            else:
+                hw = stats.relative_half_width(run.times(pid, name))
+                flagged.append(f"{pid} {name} ({hw * 100:.1f} %)")
+    return ok, total, flagged
