@@ -375,8 +375,13 @@ inline wisdom_entry parse_wisdom_line(const std::string& line) {
 // Throws attnkit::error naming the path if the file cannot be read.
 inline wisdom_file read_wisdom_file(const std::string& path) {
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) detail::raise("wisdom file '" + path + "' does not exist");
-    if (std::filesystem::is_directory(path, ec)) detail::raise("wisdom file '" + path + "' is a directory");
+    const std::filesystem::file_status status = std::filesystem::status(path, ec);
+    if (!std::filesystem::exists(status)) {
+        if (ec && ec != std::errc::no_such_file_or_directory)
+            detail::raise("wisdom file '" + path + "' cannot be examined: " + ec.message());
+        detail::raise("wisdom file '" + path + "' does not exist");
+    }
+    if (std::filesystem::is_directory(status)) detail::raise("wisdom file '" + path + "' is a directory");
     std::ifstream in(path, std::ios::binary);
     if (!in) detail::raise("wisdom file '" + path + "' cannot be opened for reading");
     wisdom_file file;
