@@ -44,106 +44,127 @@ def make_numpy(problem, q, k, v):
     return lambda: numpy_sdpa(q, k, v, scale, bias)
 
 
-_NUMBA_KERNEL = None
+NUMBA_ROWS_PER_ITEM = 64  # query rows per parallel work item
 
 
-def _numba_kernel():
-    """Compiled on first use (numba is imported only by the process that times it).
+def numba_has_blas():
+    """Numba's np.dot calls BLAS through SciPy's cython_blas: without SciPy it cannot compile."""
+    try:
+        import scipy.linalg.cython_blas  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
-    fastmath stays off: it would let LLVM reassociate sums and flush subnormals,
-    so the result would no longer be IEEE attention. The loops are instead
-    arranged so that the inner ones are axpy updates over contiguous memory,
-    which LLVM vectorises without reassociating anything: the scores of a row
-    as sum over d of q[d] * K^T[d, :] (K transposed once per call, in
-    parallel), the output as sum over keys of p[j] * V[j, :]."""
-    global _NUMBA_KERNEL
-    if _NUMBA_KERNEL is not None:
-        return _NUMBA_KERNEL
+
+_NUMBA_KERNELS = {}
+
+
+def _numba_kernel(kind):
+    """The Numba kernel, compiled on first use (numba is imported only by the process that times it).
+
+    "blas" (the seed's way, when SciPy is there): work items of 64 query rows
+    of one (batch, head) spread over numba's threads with prange, each doing
+    its two products with np.dot (BLAS, kept to one thread inside the items:
+    the parallelism is prange's) and its softmax in array expressions.
+    "loops" (without SciPy): the same items in plain loops, which Numba 0.56's
+    LLVM leaves scalar. fastmath stays off in both: it would let LLVM
+    reassociate sums and flush subnormals, and the result would no longer be
+    IEEE attention."""
+    if kind in _NUMBA_KERNELS:
+        return _NUMBA_KERNELS[kind]
     import numba
 
-    @numba.njit(parallel=True, fastmath=False)
-    def transpose_keys(k, kt):
-        batch, heads_kv, seq_kv, head_dim = k.shape
-        for item in numba.prange(batch * heads_kv):
-            b, h = item // heads_kv, item % heads_kv
-            for j in range(seq_kv):
-                for d in range(head_dim):
-                    kt[b, h, d, j] = k[b, h, j, d]
-
-    @numba.njit(parallel=True, fastmath=False)
-    def attention_rows(q, kt, v, scale, offset, out):
-        batch, heads_q, seq_q, head_dim = q.shape
-        heads_kv, seq_kv, head_dim_v = kt.shape[1], kt.shape[3], v.shape[3]
-        group = heads_q // heads_kv
-        for item in numba.prange(batch * heads_q * seq_q):
-            b = item // (heads_q * seq_q)
-            h = (item // seq_q) % heads_q
-            i = item % seq_q
-            hk = h // group
-            n = seq_kv if offset < 0 else min(seq_kv, i + offset + 1)
-            o = out[b, h, i]
-            o[:] = 0
+    @numba.njit(inline="always")
+    def softmax_rows(s, r0, scale, causal, offset):
+        # Row i of the item (query r0 + i) sees keys j < n; the scale is positive, so it commutes with max.
+        for i in range(s.shape[0]):
+            n = min(s.shape[1], r0 + i + offset + 1) if causal else s.shape[1]
+            row = s[i]
             if n <= 0:
-                continue  # a row that sees no key gives zeros
-            s = np.zeros(n, dtype=q.dtype)
-            kt_bh, v_bh = kt[b, hk], v[b, hk]
-            for d in range(head_dim):
-                qd = q[b, h, i, d] * scale
-                kt_row = kt_bh[d]
-                for j in range(n):
-                    s[j] += qd * kt_row[j]
-            m = s[0]
-            for j in range(1, n):
-                m = max(m, s[j])
-            total = s.dtype.type(0)
-            for j in range(n):
-                s[j] = np.exp(s[j] - m)
-                total += s[j]
-            for j in range(n):
-                w = s[j] / total
-                v_row = v_bh[j]
-                for e in range(head_dim_v):
-                    o[e] += w * v_row[e]
+                row[:] = 0  # a row that sees no key gives zeros
+                continue
+            m = row[:n].max() * scale
+            row[:n] = np.exp(row[:n] * scale - m)
+            row[n:] = 0
+            row /= row[:n].sum()
 
-    _NUMBA_KERNEL = (transpose_keys, attention_rows)
-    return _NUMBA_KERNEL
+    if kind == "blas":
+        @numba.njit(parallel=True, fastmath=False)
+        def attention(q, k, v, scale, causal, offset, out):
+            batch, heads_q, seq_q, _ = q.shape
+            group = heads_q // k.shape[1]
+            chunks = (seq_q + NUMBA_ROWS_PER_ITEM - 1) // NUMBA_ROWS_PER_ITEM
+            for item in numba.prange(batch * heads_q * chunks):
+                b, h, c = item // (heads_q * chunks), (item // chunks) % heads_q, item % chunks
+                r0, r1 = c * NUMBA_ROWS_PER_ITEM, min(seq_q, (c + 1) * NUMBA_ROWS_PER_ITEM)
+                s = np.dot(q[b, h, r0:r1], k[b, h // group].T)
+                softmax_rows(s, r0, scale, causal, offset)
+                out[b, h, r0:r1] = np.dot(s, v[b, h // group])
+    else:
+        @numba.njit(parallel=True, fastmath=False)
+        def attention(q, k, v, scale, causal, offset, out):
+            batch, heads_q, seq_q, head_dim = q.shape
+            seq_kv, head_dim_v = k.shape[2], v.shape[3]
+            group = heads_q // k.shape[1]
+            chunks = (seq_q + NUMBA_ROWS_PER_ITEM - 1) // NUMBA_ROWS_PER_ITEM
+            for item in numba.prange(batch * heads_q * chunks):
+                b, h, c = item // (heads_q * chunks), (item // chunks) % heads_q, item % chunks
+                r0, r1 = c * NUMBA_ROWS_PER_ITEM, min(seq_q, (c + 1) * NUMBA_ROWS_PER_ITEM)
+                kb, vb = k[b, h // group], v[b, h // group]
+                s = np.zeros((r1 - r0, seq_kv), dtype=q.dtype)
+                for i in range(r1 - r0):
+                    for j in range(seq_kv):
+                        acc = q.dtype.type(0)
+                        for d in range(head_dim):
+                            acc += q[b, h, r0 + i, d] * kb[j, d]
+                        s[i, j] = acc
+                softmax_rows(s, r0, scale, causal, offset)
+                for i in range(r1 - r0):
+                    o = out[b, h, r0 + i]
+                    o[:] = 0
+                    for j in range(seq_kv):
+                        for e in range(head_dim_v):
+                            o[e] += s[i, j] * vb[j, e]
+
+    _NUMBA_KERNELS[kind] = attention
+    return attention
+
+
+def numba_kind():
+    return "blas" if numba_has_blas() else "loops"
 
 
 _NUMBA_COMPILED = set()
 
 
-def _compile_numba(dtype):
-    """Compiles the kernels for this dtype on a one-element problem, so that no
+def _compile_numba(kind, dtype):
+    """Compiles the kernel for this dtype on a one-element problem, so that no
     timed call (nor the checked one) includes compilation."""
-    if dtype in _NUMBA_COMPILED:
+    if (kind, dtype) in _NUMBA_COMPILED:
         return
-    transpose_keys, attention_rows = _numba_kernel()
     one = np.ones((1, 1, 1, 1), dtype=dtype)
-    kt, out = np.empty_like(one), np.empty_like(one)
-    transpose_keys(one, kt)
-    attention_rows(one, kt, one, dtype.type(1.0), -1, out)
-    _NUMBA_COMPILED.add(dtype)
+    _numba_kernel(kind)(one, one, one, dtype.type(1.0), False, 0, np.empty_like(one))
+    _NUMBA_COMPILED.add((kind, dtype))
 
 
-def numba_offset(problem):
-    """The kernel's causal argument: row i sees keys j < i + offset + 1; -1 for every key."""
+def numba_causal(problem):
+    """The kernel's (causal, offset): with causal, row i sees keys j <= i + offset."""
     offset = causal_offset(problem)
-    return -1 if offset is None else offset
+    return (False, 0) if offset is None else (True, offset)
 
 
 def make_numba(problem, q, k, v):
-    """Numba: rows spread over numba's threads (prange); compiled for this dtype
-    here, before anything is timed."""
-    transpose_keys, attention_rows = _numba_kernel()
-    _compile_numba(q.dtype)
-    kt = np.empty((k.shape[0], k.shape[1], k.shape[3], k.shape[2]), dtype=k.dtype)
+    """Numba: items of query rows spread over numba's threads (prange);
+    compiled for this dtype here, before anything is timed."""
+    kind = numba_kind()
+    attention = _numba_kernel(kind)
+    _compile_numba(kind, q.dtype)
     out = np.empty((q.shape[0], q.shape[1], q.shape[2], v.shape[3]), dtype=q.dtype)
     scale = q.dtype.type(default_scale(problem))
-    offset = numba_offset(problem)
+    causal, offset = numba_causal(problem)
 
     def call():
-        transpose_keys(k, kt)
-        attention_rows(q, kt, v, scale, offset, out)
+        attention(q, k, v, scale, causal, offset, out)
         return out
 
     return call

@@ -85,6 +85,9 @@ def library_versions(family):
         import numba
         info["numba"] = numba.__version__
         info["numba_threads"] = numba.config.NUMBA_NUM_THREADS
+        from attnkit_study.baselines import numba_kind
+        info["numba_kernel"] = {"blas": "np.dot (BLAS through SciPy) in prange items",
+                                "loops": "plain loops in prange items (no SciPy)"}[numba_kind()]
         try:
             info["numba_threading_layer"] = numba.threading_layer()
         except ValueError:

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 
 from attnkit_study import tables  # noqa: E402
 from attnkit_study.implementations import BASELINE, IMPLEMENTATIONS  # noqa: E402
@@ -39,6 +40,13 @@ def _study_grid(run):
     dtypes = [d for d in ("f32", "f64") if run.find("study", lambda p, t, d=d: p.dtype == d)]
     threads = sorted(set(run.meta.get("threads", {}).get("study", [1])))
     return dtypes, threads
+
+
+def _dim_ticks(ax, dims):
+    """Ticks at the measured dims (400 and 768 are not powers of two)."""
+    ax.set_xticks(dims)
+    ax.set_xticklabels([str(d) for d in dims], fontsize=7)
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def _series(run, dtype, threads, impl, value):
@@ -75,12 +83,13 @@ def _panels(run, title, ylabel, value, name, out_dir, impls=HEADLINE, logy=True,
             if ref_line is not None:
                 ax.axhline(ref_line, color="gray", linewidth=0.8, linestyle="--")
             ax.set_xscale("log", base=2)
+            _dim_ticks(ax, sorted({run.problem(p).head_dim for p in run.points_in("study")}))
             if logy:
                 ax.set_yscale("log")
             ax.set_title(f"{d}, {t} thread{'s' if t > 1 else ''}", fontsize=9)
             ax.set_xlabel("dim (seq = head_dim, B1 H1)")
             ax.set_ylabel(ylabel)
-            ax.grid(True, which="both", linewidth=0.3)
+            ax.grid(True, linewidth=0.3)
     handles, labels = [], []
     for ax in axes.flat:
         for h, lab in zip(*ax.get_legend_handles_labels()):
@@ -127,6 +136,8 @@ def hyperparameters_vs_size(tuning_summary, out_dir):
                                     ("block_q (query rows)", "block_kv (keys)", "threads")):
             ax.plot(dims, [e["best"][field] for e in es], marker=marker, label=dtype, linewidth=1)
             ax.set_xscale("log", base=2)
+            _dim_ticks(ax, dims)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("dim (seq = head_dim)")
             ax.set_ylabel(label)
             ax.set_title(f"tuned {field}", fontsize=9)
@@ -225,6 +236,7 @@ def tuner_convergence(simulation, out_dir, max_problems=4):
         ax.axhline(simulation.get("tolerance", 0.05) * 100, color="gray", linestyle="--", linewidth=0.8,
                    label="tolerance")
         ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_ylim(bottom=0)
         ax.set_xlabel("unique evaluations")
         ax.set_ylabel("best so far / optimum - 1 (%)")
         ax.set_title(p.get("name", "?"), fontsize=8)

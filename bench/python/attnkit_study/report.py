@@ -52,7 +52,7 @@ def _environment_lines(env):
     nb = workers.get("numba", {})
     if nb.get("numba"):
         lines.append(f"- Numba {nb['numba']}, threading layer {nb.get('numba_threading_layer')}, "
-                     f"{nb.get('numba_threads')} threads at most")
+                     f"{nb.get('numba_threads')} threads at most; kernel: {nb.get('numba_kernel', '?')}")
     th = workers.get("torch", {})
     lines.append(f"- PyTorch {th['torch']}, CPU capability {th.get('torch_cpu_capability')}" if th.get("torch")
                  else f"- PyTorch: not available ({th.get('unavailable', 'no torch worker ran')}); its columns are empty")

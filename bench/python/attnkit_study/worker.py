@@ -34,6 +34,15 @@ def _threadpool_limits(limit):
     return threadpoolctl.threadpool_limits(limits=limit, user_api="blas")
 
 
+def _blas_threads():
+    """The BLAS pools' thread counts in effect (threadpoolctl), or None without it."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return None
+    return [p["num_threads"] for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
+
+
 def _timed(call):
     t0 = time.perf_counter()
     call()
@@ -70,6 +79,8 @@ class Worker:
             self._blas_limit = _threadpool_limits(threads)
         elif self.family == "numba":
             import numba
+            # BLAS (np.dot inside the kernel) on one thread: the parallelism is prange's.
+            self._blas_limit = _threadpool_limits(1)
             if threads > numba.config.NUMBA_NUM_THREADS:
                 raise ValueError(f"numba has {numba.config.NUMBA_NUM_THREADS} threads, fewer than {threads}")
             numba.set_num_threads(threads)
@@ -133,8 +144,11 @@ class Worker:
                 out = call()
                 first = time.perf_counter() - t0
                 limit = _threadpool_limits(1)  # the check's BLAS on one thread: no pool left spinning
-                result = check(problem, out, q, k, v, tolerance_dtype=dtype)
-                del limit
+                try:
+                    result = check(problem, out, q, k, v, tolerance_dtype=dtype)
+                finally:
+                    if limit is not None:
+                        limit.restore_original_limits()
                 result["first_call_s"] = first
                 if result["ok"] and first > request["max_call_s"]:
                     result.update(ok=False, reason=f"one call took {first:.2f} s > the profile's "
@@ -146,6 +160,8 @@ class Worker:
                     result["calls_per_sample"] = self.counts[name]
                 if config:
                     result["config"] = config
+                if self.family in ("numpy", "numba"):
+                    result["blas_threads"] = _blas_threads()
             except Exception as e:  # noqa: BLE001 - an implementation that cannot run is reported, not fatal
                 result = {"ok": False, "reason": f"{type(e).__name__}: {e}".strip()[:400]}
             status[name] = result

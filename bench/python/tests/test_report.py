@@ -1,0 +1,37 @@
+import os
+import re
+
+from PIL import Image
+
+from attnkit_study import report
+
+FIGURES = ("time_vs_size.png", "speedup_vs_size.png", "hyperparameters_vs_size.png", "cv_vs_size.png",
+           "pct_peak.png", "speedup_vs_threads.png", "tuner_convergence.png")
+
+
+def test_report_from_fixture_records_writes_the_page_and_every_figure(run_dir):
+    path = report.render(run_dir)
+    assert path == os.path.join(run_dir, "README.md")
+    text = open(path, encoding="utf-8").read()
+    for name in FIGURES:
+        file = os.path.join(run_dir, name)
+        assert os.path.getsize(file) < 150_000, name
+        assert f"]({name})" in text
+        with Image.open(file) as im:
+            assert im.size[0] <= 1200 and im.size[1] <= 1000
+    for heading in ("## Table 1", "## Headline", "## Isolation check", "## Sharing a process",
+                    "## Checks and convergence", "## Set `grid`", "## Environment", "## Method"):
+        assert heading in text
+    assert "python3 -m attnkit_study run --profile quick" in text
+    assert "| 64 | f32 | 32 x 252 | 2 | parallel |" in text
+    assert "Test CPU" in text and "commit abc1234" in text
+    assert re.search(r"\d+ of \d+ medians reached the 2 % target", text)
+
+
+def test_report_without_tuner_output_says_so(run_dir):
+    os.remove(os.path.join(run_dir, "tuning_summary.json"))
+    os.remove(os.path.join(run_dir, "tuning_simulation.json"))
+    text = open(report.render(run_dir), encoding="utf-8").read()
+    assert "No tuner output was given" in text
+    assert "Tuned hyper-parameters vs size: no data in this run (no tuner summary)" in text
+    assert "no simulation.json" in text
