@@ -124,8 +124,8 @@ def make_profile(name, cores=None):
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     both = sorted({1, cores})
     if name == "quick":
-        measurement = Measurement(min_rounds=6, max_rounds=12, tolerance=0.02, min_sample_s=0.004,
-                                  quiet_gap_s=0.002, point_limit_s=2.5, max_call_s=0.6, slow_max_gflop=1.2,
+        measurement = Measurement(min_rounds=6, max_rounds=20, tolerance=0.02, min_sample_s=0.004,
+                                  quiet_gap_s=0.002, point_limit_s=3.0, max_call_s=0.6, slow_max_gflop=1.2,
                                   isolation_samples=12)
         problems = {
             "study": study_problems(),
