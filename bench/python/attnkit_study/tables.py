@@ -89,8 +89,10 @@ def table1(run, tuning_summary):
             ak = "attnkit-tuned" if entry and "attnkit-tuned" in run.impls(pid) else "attnkit-automatic"
             best = entry["best"] if entry else None
             block = f"{best['block_q']} x {best['block_kv']}" if best else "automatic"
-            variant = best["variant"] + (f" ({best['dtype']})" if best and "dtype" in best else "") if best \
-                else "automatic"
+            variant = "automatic"
+            if best:
+                changed = best.get("dtype", dtype) != dtype  # --allow-precision-change chose another dtype
+                variant = best["variant"] + (f" in {best['dtype']}" if changed else "")
             t = {n: summary(run, pid, n)[0] for n in ("numpy", "numba", ak)}
             rows.append([str(dim), dtype, block, str(threads), variant,
                          *(f"{t[n]:.2e}" if not math.isnan(t[n]) else "-" for n in ("numpy", "numba", ak)),

@@ -78,3 +78,11 @@ def test_plan_shares_a_point_between_sets_and_says_why_implementations_are_left_
     two = [p for p in points if p["id"] == "study/f32/dim64@2"][0]
     assert "one thread" in two["skipped"]["attnkit-flash"]
     assert len({(p["problem"].key(), p["threads"]) for p in points}) == len(points)
+
+
+def test_plan_with_the_tuners_output_adds_the_tuned_implementations(tuning_dir):
+    from attnkit_study import runner, tuning
+    profile = profiles.make_profile("quick", cores=2)
+    points = runner.plan(profile, tuning.load(tuning_dir), ("study",))
+    at_two = [p for p in points if p["threads"] == 2]
+    assert at_two and all("attnkit-tuned" in p["impls"] and "attnkit-wisdom" in p["impls"] for p in at_two)
