@@ -8,6 +8,7 @@ quiet gap between turns, so slow drifts of a shared machine hit every
 implementation alike and per-round ratios cancel them.
 """
 
+import dataclasses
 import os
 import pickle
 import subprocess
@@ -152,23 +153,34 @@ def measure_point(workers, point, names, seed, measurement, configs):
     return [record] + samples
 
 
+ISOLATION_CHUNK = 3
+
+
 def isolation_check(workers, problem, threads, names, seed, measurement):
-    """Each implementation alone (its samples back to back, every other worker
-    idle for a second first) and in the harness (interleaved rounds): the same
-    number of samples each. Returns "isolation" records."""
+    """Each implementation alone (samples back to back after every worker has
+    been idle for a moment) and in the harness (interleaved rounds), the two
+    alternating in chunks of ISOLATION_CHUNK samples so that a drift of the
+    machine hits both alike. Returns "isolation" records."""
     status = setup_point(workers, problem, threads, names, seed, measurement, {})
     ready = [n for n in names if status[n].get("ok")]
-    n = measurement.isolation_samples
+    alone = {n: [] for n in ready}
+    inside = {n: [] for n in ready}
+    chunks = max(1, -(-measurement.isolation_samples // ISOLATION_CHUNK))
+    quiet = dataclasses.replace(measurement, min_rounds=ISOLATION_CHUNK)
+    for _ in range(chunks):
+        for name in ready:
+            time.sleep(0.3)  # every pool idle
+            alone[name] += workers.get(IMPLEMENTATIONS[name].family).request("samples", name, ISOLATION_CHUNK)
+        time.sleep(0.3)
+        _, times = run_rounds(workers, ready, quiet, lambda *a: None, rounds_cap=ISOLATION_CHUNK,
+                              until_converged=False)
+        for name in ready:
+            inside[name] += times[name]
     records = []
     for name in ready:
-        time.sleep(1.0)  # every pool idle and asleep
-        alone = workers.get(IMPLEMENTATIONS[name].family).request("samples", name, n)
-        records.append({"kind": "isolation", "problem": problem.to_dict(), "threads": threads, "impl": name,
-                        "mode": "alone", "times": alone})
-    _, times = run_rounds(workers, ready, measurement, lambda *a: None, rounds_cap=n, until_converged=False)
-    for name in ready:
-        records.append({"kind": "isolation", "problem": problem.to_dict(), "threads": threads, "impl": name,
-                        "mode": "harness", "times": times[name]})
+        for mode, times in (("alone", alone[name]), ("harness", inside[name])):
+            records.append({"kind": "isolation", "problem": problem.to_dict(), "threads": threads, "impl": name,
+                            "mode": mode, "times": times})
     return records
 
 

@@ -184,13 +184,16 @@ def isolation_table(run):
 
 
 def sharing_table(run):
-    """attnkit in a process that also runs NumPy, per environment setting."""
-    headers = ["setting", "problem", "threads", "attnkit alone", "attnkit right after a NumPy call", "slow-down"]
+    """attnkit in a process that also runs NumPy, per environment setting: the
+    slow-down is the median of the paired ratios (after a NumPy call / after an
+    attnkit call) with its 95 % CI."""
+    headers = ["setting", "problem", "threads", "attnkit after an attnkit call", "attnkit right after a NumPy call",
+               "slow-down [95 % CI]"]
     rows = []
     for r in run.sharing:
-        ma, mb = stats.median(r["alone"]), stats.median(r["after_numpy"])
-        rows.append([r["setting"], r["problem"]["name"], str(r["threads"]), fmt_time(ma), fmt_time(mb),
-                     f"x{mb / ma:.2f}" if ma else "-"])
+        m, lo, hi, _, _ = stats.speedup_ci(r["after_numpy"], r["alone"])
+        rows.append([r["setting"], r["problem"]["name"], str(r["threads"]), fmt_time(stats.median(r["alone"])),
+                     fmt_time(stats.median(r["after_numpy"])), "x" + fmt_ratio(m, lo, hi)])
     return headers, rows
 
 

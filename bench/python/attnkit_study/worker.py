@@ -188,9 +188,9 @@ class Worker:
                 gc.enable()
 
     def shared(self, request):
-        """attnkit's automatic variant in a process that also runs NumPy: its calls
-        back to back ("alone"), then each right after a NumPy call on the same
-        inputs ("after_numpy"). Seconds per attnkit call."""
+        """attnkit's automatic variant in a process that also runs NumPy, in pairs:
+        a call right after another attnkit call ("alone"), then one right after
+        a NumPy call on the same inputs ("after_numpy"). Seconds per attnkit call."""
         import attnkit
         from attnkit_study.baselines import make_numpy
         from attnkit_study.problems import Problem
@@ -210,9 +210,11 @@ class Worker:
 
         for _ in range(3):
             attnkit_call()
-        alone = [attnkit_call() for _ in range(n)]
-        after = []
+        # Pairs, so that a drift of the machine hits both alike: a call right after
+        # another attnkit call, then one right after a NumPy call.
+        alone, after = [], []
         for _ in range(n):
+            alone.append(attnkit_call())
             numpy_call()
             after.append(attnkit_call())
         return {"alone": alone, "after_numpy": after}
