@@ -3,9 +3,13 @@ points measured in interleaved rounds, the isolation check and the
 process-sharing measurement.
 
 A point is one problem at one thread count. Each round every implementation
-takes one sample in turn (the order rotating from round to round), with a
-quiet gap between turns, so slow drifts of a shared machine hit every
-implementation alike and per-round ratios cancel them.
+takes one sample in turn (the order rotating from round to round), so slow
+drifts of a shared machine hit every implementation alike and per-round ratios
+cancel them. After each turn the next waits until the worker that just ran is
+quiet: its pools' threads spin for a while after a call (OpenBLAS's for about
+0.1 s), and on a machine with as many threads as cores those spinners would
+take cores from the next implementation, the cross-process form of the trap
+that one process per family avoids.
 """
 
 import dataclasses
@@ -19,6 +23,11 @@ from attnkit_study import stats
 from attnkit_study.implementations import IMPLEMENTATIONS
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# Longest wait for a worker's pools to fall asleep after its turn (OpenBLAS's
+# threads spin for 2^28 cycles, about 0.1 s, before they sleep).
+QUIET_MAX_WAIT_S = 0.3
 
 
 class HarnessError(RuntimeError):
@@ -47,6 +56,40 @@ class WorkerProcess:
         if status != "ok":
             raise HarnessError(f"the {self.family} worker failed:\n{value}")
         return value
+
+    def cpu_ns(self):
+        """CPU time of all the worker's threads so far (ns, from /proc/PID/task/*/schedstat);
+        None where that is not readable (not Linux)."""
+        total = 0
+        try:
+            tasks = os.listdir(f"/proc/{self.proc.pid}/task")
+        except OSError:
+            return None
+        for task in tasks:
+            try:
+                with open(f"/proc/{self.proc.pid}/task/{task}/schedstat", encoding="ascii") as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue  # a thread that ended meanwhile
+        return total
+
+    def wait_quiet(self, window_s, max_wait_s):
+        """Waits until the worker's threads use less than 10 % of a core over
+        `window_s` (its pools asleep: OpenBLAS's threads spin for about 0.1 s
+        after a call, OpenMP's for GOMP_SPINCOUNT spins), at most `max_wait_s`.
+        Returns the seconds waited."""
+        start = time.perf_counter()
+        before = self.cpu_ns()
+        if before is None:
+            time.sleep(window_s)
+            return window_s
+        while True:
+            time.sleep(window_s)
+            now = self.cpu_ns()
+            waited = time.perf_counter() - start
+            if now - before < 0.1 * window_s * 1e9 or waited >= max_wait_s:
+                return waited
+            before = now
 
     def request(self, *message):
         pickle.dump(message, self.proc.stdin)
@@ -118,11 +161,12 @@ def run_rounds(workers, names, measurement, on_sample, rounds_cap=None, until_co
     while rounds < cap:
         shift = rounds % len(names)
         for name in names[shift:] + names[:shift]:
-            t = workers.get(IMPLEMENTATIONS[name].family).request("sample", name)
+            worker = workers.get(IMPLEMENTATIONS[name].family)
+            t = worker.request("sample", name)
             times[name].append(t)
             on_sample(rounds, name, t)
             if measurement.quiet_gap_s:
-                time.sleep(measurement.quiet_gap_s)
+                worker.wait_quiet(measurement.quiet_gap_s, QUIET_MAX_WAIT_S)
         rounds += 1
         if rounds < measurement.min_rounds or not until_converged:
             continue

@@ -38,7 +38,7 @@ class Measurement:
     max_rounds: int          # the cap; a point stopped by it (or by point_limit_s) is flagged
     tolerance: float         # target: the median's 95 % CI within this fraction of it
     min_sample_s: float      # one sample is enough calls to last this long (tiny problems)
-    quiet_gap_s: float       # pause between two workers' turns (lets spinning pools go idle)
+    quiet_gap_s: float       # window of the quiet test after a worker's turn (harness.WorkerProcess.wait_quiet)
     point_limit_s: float     # stop adding rounds to a point after this long (then flagged if not converged)
     max_call_s: float        # an implementation whose checked call takes longer is left out of the point
     slow_max_gflop: float    # naive and Numba only on problems of at most this many GFLOP

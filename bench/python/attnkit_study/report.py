@@ -68,8 +68,9 @@ def _method(meta):
     return f"""Every implementation runs in a worker process of its own family (NumPy; Numba; PyTorch; attnkit;
 attnkit with the tuner's wisdom loaded), each timing its own calls with `time.perf_counter` (a sample is
 enough back-to-back calls to last {m.get('min_sample_s')} s, garbage collector off). The parent drives rounds:
-in each round every implementation takes one sample in turn, the order rotating, with a
-{m.get('quiet_gap_s')} s pause between turns. Rounds go on until each median's 95 % confidence interval
+in each round every implementation takes one sample in turn, the order rotating, and the next
+turn waits until the worker that just ran is quiet (its threads below 10 % of a core over {m.get('quiet_gap_s')} s,
+from /proc: OpenBLAS's threads spin for about 0.1 s after a call; at most 0.3 s). Rounds go on until each median's 95 % confidence interval
 (order statistics, distribution-free) is within {m.get('tolerance', 0) * 100:g} % of it, from
 {m.get('min_rounds')} rounds (the fewest giving a 95 % interval) to {m.get('max_rounds')}, or until the point
 has run {m.get('point_limit_s')} s; medians that did not get there are marked † and listed below. A speed-up

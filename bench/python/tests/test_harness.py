@@ -84,3 +84,18 @@ def test_numpy_runs_with_the_points_blas_threads_after_the_check():
             assert status["blas_threads"] and set(status["blas_threads"]) == {threads}
     finally:
         workers.close()
+
+
+def test_the_next_turn_waits_until_the_worker_is_quiet():
+    log = io.open("/dev/null", "w")
+    workers = harness.Workers(log)
+    try:
+        harness.setup_point(workers, TINY, 1, ["numpy"], 7, MEASUREMENT, {})
+        worker = workers.get("numpy")
+        worker.request("sample", "numpy")
+        cpu = worker.cpu_ns()
+        assert cpu is None or cpu > 0
+        waited = worker.wait_quiet(0.002, 0.3)
+        assert 0.002 <= waited <= 0.5
+    finally:
+        workers.close()
