@@ -93,22 +93,40 @@ CAUSAL = {"none": 0, "top_left": 1, "bottom_right": 2}
 ISA = {"automatic": 0, "sse2": 1, "avx2": 2, "avx512": 3}
 
 
+# Tiles from the whole range (extreme_tile): the dimension, one more, 1e9,
+# 2^31, 2^40, 2^61, 2^62, INT64_MAX; pass EXTREME_TILE[name] as bq or bkv.
+EXTREME_TILE = {"dim": ("extreme", 0), "dim+1": ("extreme", 1), "1e9": ("extreme", 2), "2^31": ("extreme", 3),
+                "2^40": ("extreme", 4), "2^61": ("extreme", 5), "2^62": ("extreme", 6), "max": ("extreme", 7)}
+# Thread counts past 3 (extreme_threads), by value.
+EXTREME_THREADS = [4, 16, 64, 1023, 1024, 1025, 100000, 2**31 - 1]
+
+
 def block_q(v):
+    if isinstance(v, tuple):
+        return 248 + v[1]
     if v == 0:
         return 0
     if v <= 20:
         return 48 + v - 1
-    assert v >= 21 and (v - 21) % 2 == 0
+    assert 21 <= v <= 99 and (v - 21) % 2 == 0
     return 208 + (v - 21) // 2
 
 
 def block_kv(v):
+    if isinstance(v, tuple):
+        return 248 + v[1]
     if v == 0:
         return 0
     if v <= 16:
         return 48 + v - 1
-    assert v >= 17 and (v - 17) % 3 == 0
+    assert 17 <= v <= 230 and (v - 17) % 3 == 0
     return 176 + (v - 17) // 3
+
+
+def threads_byte(v):
+    if v <= 3:
+        return v
+    return 248 + EXTREME_THREADS.index(v)
 
 
 SCALES = [1e-3, 0.01, 0.1, 0.3, 0.5, 1.0, 2.0, 10.0, 100.0, 1e-30]
@@ -150,7 +168,7 @@ def case(dtype="float", size="tiny", batch=1, heads_kv=1, group=1, seq_q=4, seq_
         b += [drop]
     elif mask == "additive":
         b += fm or filler()
-    b += [1 if lse else 0, block_q(bq), block_kv(bkv), threads, ISA[isa], scale(scale_index)]
+    b += [1 if lse else 0, block_q(bq), block_kv(bkv), threads_byte(threads), ISA[isa], scale(scale_index)]
     return bytes(b)
 
 
@@ -229,8 +247,16 @@ def seeds():
                                    bkv=6)
         s[f"isa-{x}-double"] = case("double", "small", isa=x, seq_q=3, seq_kv=27, head_dim=9, head_dim_v=19,
                                     group=4, bkv=5)
-    s["tiles-large"] = case("float", "small", seq_q=24, seq_kv=30, bq=115, bkv=254)
+    s["tiles-large"] = case("float", "small", seq_q=24, seq_kv=30, bq=99, bkv=230)
     s["tiles-1"] = case(bq=1, bkv=1, seq_q=5, seq_kv=7)
+    # Tile sizes and thread counts from their whole range (issue 15).
+    s["tiles-max"] = case("float", "small", seq_q=1, seq_kv=30, group=2, bq=EXTREME_TILE["max"],
+                          bkv=EXTREME_TILE["max"], threads=1024)
+    s["tiles-2p62-dim"] = case("double", seq_q=6, seq_kv=9, bq=EXTREME_TILE["2^62"], bkv=EXTREME_TILE["dim"])
+    s["tiles-dimplus1-2p61"] = case("float", "long", seq_kv=1300, head_dim=3, head_dim_v=2, bq=EXTREME_TILE["dim+1"], bkv=EXTREME_TILE["2^61"],
+                                 threads=64)
+    s["threads-max-threads"] = case("double", "small", seq_q=17, seq_kv=20, threads=1024)
+    s["threads-rejected"] = case(threads=1025)
     return s
 
 

@@ -104,6 +104,8 @@ fi
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+# The OpenMP runtime's own leak at exit (see the file).
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0}"
 # threads = 0 means OpenMP's default: keep it small on many-core machines, and
 # let idle OpenMP threads sleep at once (several fuzzing processes share the cores).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"

@@ -8,7 +8,8 @@
 // bytes read as 0) choosing the dtype, a size class and the shape, the layout
 // of every tensor (dimension order, gaps, reversed dimensions, stride-0
 // broadcast of inputs, and rarely a head_dim stride != 1), causal alignment,
-// mask kind, broadcast pattern and layout, lse, tile sizes, threads, the
+// mask kind, broadcast pattern and layout, lse, tile sizes and threads (now
+// and then from their whole range: extreme_tile, extreme_threads), the
 // instruction set, the scale, and how each tensor is filled. The values come
 // from a generator seeded by the whole input. Special values: NaN anywhere,
 // -inf in additive masks, exact and negative zeros, denormals, large
@@ -29,7 +30,8 @@
 // Checks, per variant (naive, blocked, flash, parallel, decode, automatic):
 // - no crash and no sanitizer report;
 // - a valid input is accepted; where head_dim has a stride != 1, the SIMD
-//   variants reject it with attnkit::error and write nothing;
+//   variants reject it with attnkit::error and write nothing, and so does
+//   every variant for threads past config::max_threads;
 // - special values exactly as the oracle (NaN, infinities; a row with no key
 //   exactly 0 with lse -inf);
 // - the naive kernel within its a-priori error bound (tolerance.hpp, step 2);
@@ -373,6 +375,23 @@ shape decode_shape(reader& r, const char*& size_class_name) {
     return s;
 }
 
+// Tile sizes from the whole range of index_t (issue 15): the dimension
+// itself and one more, then sizes past 32 bits, past what a scratch size in
+// size_t can be multiplied by, and the largest.
+index_t extreme_tile(index_t which, index_t dim) {
+    static const index_t big[] = {1000000000, index_t(1) << 31, index_t(1) << 40, index_t(1) << 61,
+                                  index_t(1) << 62, std::numeric_limits<index_t>::max()};
+    return which == 0 ? std::max<index_t>(dim, 1) : which == 1 ? dim + 1 : big[which - 2];
+}
+
+// Thread counts past the usual ones: up to config::max_threads (accepted,
+// fitted to the work items) and past it (rejected by every variant).
+int extreme_threads(unsigned which) {
+    static const int counts[] = {4,    16,   64,    attnkit::config::max_threads - 1, attnkit::config::max_threads,
+                                 attnkit::config::max_threads + 1, 100000, std::numeric_limits<int>::max()};
+    return counts[which];
+}
+
 template <class T>
 fuzz_case<T> decode_case(reader& r) {
     fuzz_case<T> fc;
@@ -419,11 +438,17 @@ fuzz_case<T> decode_case(reader& r) {
     c.with_lse = (r.byte() & 3u) != 0;
 
     // Tiles: 0 (the defaults), mostly small sizes that do not divide the
-    // shape (1..20 rows, 1..16 keys), or larger ones (up to 115 rows, 254 keys).
+    // shape (1..20 rows, 1..16 keys), larger ones (up to 99 rows, 230 keys),
+    // and now and then one from the whole range of index_t (extreme_tile),
+    // which the library must fit to the problem. Threads: mostly 0 to 3, now
+    // and then up to config::max_threads or past it (rejected).
     const index_t tq = r.byte(), tk = r.byte();
-    c.tiles.block_q = tq < 48 ? 0 : tq < 208 ? 1 + (tq - 48) % 20 : 21 + (tq - 208) * 2;
-    c.tiles.block_kv = tk < 48 ? 0 : tk < 176 ? 1 + (tk - 48) % 16 : 17 + (tk - 176) * 3;
-    c.tiles.threads = static_cast<int>(r.byte() % 4);
+    c.tiles.block_q = tq < 48 ? 0 : tq < 208 ? 1 + (tq - 48) % 20 : tq < 248 ? 21 + (tq - 208) * 2
+                                                                              : extreme_tile(tq - 248, s.seq_q);
+    c.tiles.block_kv = tk < 48 ? 0 : tk < 176 ? 1 + (tk - 48) % 16 : tk < 248 ? 17 + (tk - 176) * 3
+                                                                               : extreme_tile(tk - 248, s.seq_kv);
+    const unsigned tt = r.byte();
+    c.tiles.threads = tt < 248 ? static_cast<int>(tt % 4) : extreme_threads(tt - 248);
     static const attnkit::isa isas[] = {attnkit::isa::automatic, attnkit::isa::sse2, attnkit::isa::avx2,
                                         attnkit::isa::avx512};
     c.tiles.instruction_set = isas[r.byte() % 4];
@@ -534,10 +559,13 @@ constexpr T sentinel() {
     return T(-12345.75);
 }
 
-// Runs one variant; nullopt when it threw attnkit::error (checked to be
-// expected by the caller), after checking that nothing was written.
+// Runs one variant; nullopt when it threw attnkit::error, which it must do
+// exactly when `rejection` (a part of the expected message) is given, after
+// checking that nothing was written.
 template <class T>
-std::optional<result<T>> run_variant(const fuzz_case<T>& fc, attnkit::variant v, int threads, bool expect_reject) {
+std::optional<result<T>> run_variant(const fuzz_case<T>& fc, attnkit::variant v, int threads,
+                                     const char* rejection = nullptr) {
+    const bool expect_reject = rejection != nullptr;
     const sdpa_case<T>& c = fc.c;
     result<T> r{make_buffer<T>(c.dims.out(), c.out_layout), std::nullopt};
     r.out.mem.fill(sentinel<T>());
@@ -554,8 +582,9 @@ std::optional<result<T>> run_variant(const fuzz_case<T>& fc, attnkit::variant v,
         attnkit_fuzz::call_sdpa<T>(c.q.cview(), c.k.cview(), c.v.cview(), r.out.view, opt);
     } catch (const attnkit::error& e) {
         if (!expect_reject) finding("valid input rejected", name + ": " + e.what(), fc.describe());
-        if (!std::strstr(e.what(), "stride") || !std::strstr(e.what(), "required by the"))
-            finding("rejected with an unexpected message", name + ": " + e.what(), fc.describe());
+        if (!std::strstr(e.what(), rejection))
+            finding("rejected with an unexpected message", name + ": " + e.what() + " (expected `" + rejection + "`)",
+                    fc.describe());
         const T s = sentinel<T>();
         for (std::size_t n = 0; n < r.out.mem.size(); ++n)
             if (std::memcmp(&r.out.mem[n], &s, sizeof(T)) != 0)
@@ -568,7 +597,7 @@ std::optional<result<T>> run_variant(const fuzz_case<T>& fc, attnkit::variant v,
     } catch (const std::exception& e) {
         finding("unexpected exception", name + ": " + e.what(), fc.describe());
     }
-    if (expect_reject) finding("input with head_dim stride != 1 accepted", name, fc.describe());
+    if (expect_reject) finding(std::string("input accepted, expected `") + rejection + "`", name, fc.describe());
     if (touched_outside(r.out, sentinel<T>()))
         finding("written outside the out view", name, fc.describe());
     if (r.lse && touched_outside(*r.lse, sentinel<T>()))
@@ -591,11 +620,21 @@ void run(reader& r, bool print) {
     const bool simd_rejects = strided_head_dim(c.q.view) || strided_head_dim(c.k.view) ||
                               strided_head_dim(c.v.view) || strided_head_dim(make_buffer<T>(s.out(), c.out_layout).view);
 
+    // A thread count past config::max_threads: every variant rejects the call
+    // (validation checks it before any stride) and writes nothing.
+    if (c.tiles.threads > attnkit::config::max_threads) {
+        for (const attnkit::variant v : {attnkit::variant::naive, attnkit::variant::blocked, attnkit::variant::flash,
+                                         attnkit::variant::parallel, attnkit::variant::decode,
+                                         attnkit::variant::automatic})
+            run_variant(fc, v, c.tiles.threads, "exceeds config::max_threads");
+        return;
+    }
+
     const oracle_result o = oracle<T>(c.q.cview(), c.k.cview(), c.v.cview(), c.options());
 
     // The yardstick: the naive kernel within its a-priori bound; the policy's
     // tolerance from its error.
-    const std::optional<result<T>> naive = run_variant(fc, attnkit::variant::naive, c.tiles.threads, false);
+    const std::optional<result<T>> naive = run_variant(fc, attnkit::variant::naive, c.tiles.threads);
     std::optional<attnkit::tensor3<const T>> naive_lse;
     if (naive->lse) naive_lse = attnkit::tensor3<const T>(naive->lse->view);
     const deviation d = compare_to_oracle<T>(o, naive->out.cview(), naive_lse, s.head_dim, false);
@@ -610,7 +649,7 @@ void run(reader& r, bool print) {
     for (const attnkit::variant v : {attnkit::variant::blocked, attnkit::variant::flash, attnkit::variant::parallel,
                                      attnkit::variant::decode, attnkit::variant::automatic}) {
         const bool reject = simd_rejects && v != attnkit::variant::automatic;
-        std::optional<result<T>> res = run_variant(fc, v, c.tiles.threads, reject);
+        std::optional<result<T>> res = run_variant(fc, v, c.tiles.threads, reject ? "required by the" : nullptr);
         if (!res) continue;
         const std::string name = variant_name(v);
         j.check(*res, name);
@@ -620,7 +659,7 @@ void run(reader& r, bool print) {
                 finding("parallel differs from flash in bits", "threads " + std::to_string(c.tiles.threads),
                         fc.describe());
         } else if (v == attnkit::variant::decode && c.tiles.threads != 1) {
-            const std::optional<result<T>> one = run_variant(fc, v, 1, false);
+            const std::optional<result<T>> one = run_variant(fc, v, 1);
             if (!same_bits(res->out, one->out) || (res->lse && !same_bits(*res->lse, *one->lse)))
                 finding("decode differs between 1 and " + std::to_string(c.tiles.threads) + " threads", "",
                         fc.describe());
