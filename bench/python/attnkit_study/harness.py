@@ -148,6 +148,8 @@ def setup_point(workers, problem, threads, names, seed, measurement, configs):
             "problem": problem.to_dict(), "threads": threads, "names": family_names, "seed": seed,
             "min_sample_s": measurement.min_sample_s, "max_call_s": measurement.max_call_s,
             "configs": {n: configs[n] for n in family_names if n in configs}}))
+        # The next family's check and calibration must not run among this one's spinning threads.
+        worker.wait_quiet(max(measurement.quiet_gap_s, 0.002), QUIET_MAX_WAIT_S)
     return status
 
 

@@ -67,7 +67,8 @@ def _method(meta):
     m = meta.get("measurement", {})
     return f"""Every implementation runs in a worker process of its own family (NumPy; Numba; PyTorch; attnkit;
 attnkit with the tuner's wisdom loaded), each timing its own calls with `time.perf_counter` (a sample is
-enough back-to-back calls to last {m.get('min_sample_s')} s, garbage collector off). The parent drives rounds:
+enough back-to-back calls to last {m.get('min_sample_s')} s, garbage collector off, after one untimed call
+when calls are short: the worker's pools fell asleep during the others' turns). The parent drives rounds:
 in each round every implementation takes one sample in turn, the order rotating, and the next
 turn waits until the worker that just ran is quiet (its threads below 10 % of a core over {m.get('quiet_gap_s')} s,
 from /proc: OpenBLAS's threads spin for about 0.1 s after a call; at most 0.3 s). Rounds go on until each median's 95 % confidence interval

@@ -47,9 +47,14 @@ def plan(profile, tuning, sets=SETS):
     return list(points.values())
 
 
-def point_weight(point):
-    """Estimated cost for the ETA: work per call times implementations, plus a fixed setup cost."""
-    return 0.05 + len(point["impls"]) * (0.01 + flop(point["problem"]) * 1e-9 / 20.0)
+def point_weight(point, measurement):
+    """Estimated seconds of a point, for the ETA (the ETA rescales by the time
+    actually taken): a round's calls at an assumed 20 GFLOP/s each plus the
+    quiet waits, times the rounds a noisy machine makes it run."""
+    per_round = sum(max(measurement.min_sample_s, flop(point["problem"]) * 1e-9 / 20.0) + 0.02
+                    for _ in point["impls"])
+    return 0.5 + max(measurement.min_rounds * per_round,
+                     min(measurement.point_limit_s, measurement.max_rounds * per_round))
 
 
 def _configs(point, tuning):
@@ -87,7 +92,8 @@ def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS,
                 say(f"FMA peak not measured: {e}")
         else:
             say("FMA peak: no attnkit_bench_prefill under build*/ (the % of peak plot is left out)")
-        progress = Progress([point_weight(p) for p in points] + [sum(point_weight(p) for p in points) * 0.15])
+        weights = [point_weight(p, profile.measurement) for p in points]
+        progress = Progress(weights + [sum(weights) * 0.1])
         for point in points:
             recs = harness.measure_point(workers, point, point["impls"], point["problem"].seed(seed),
                                          profile.measurement, _configs(point, tuning))

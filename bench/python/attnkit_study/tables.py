@@ -75,7 +75,7 @@ def table1(run, tuning_summary):
     for e in (tuning_summary or {}).get("problems", []):
         if e.get("set", "study") == "study" or str(e.get("name", "")).startswith("study/"):
             entries[(e["dtype"], e["head_dim"])] = e
-    cores = max(run.meta.get("threads", {}).get("threads", [1]))
+    cores = max((max(v) for v in run.meta.get("threads", {}).values() if v), default=1)
     headers = ["dim", "dtype", "block (q x kv)", "threads", "variant", "NumPy (s)", "Numba (s)", "attnkit (s)",
                "speed-up Numba", "speed-up attnkit [95 % CI]"]
     rows = []

@@ -22,6 +22,11 @@ import traceback
 
 # "shared" is the exception on purpose: NumPy and attnkit in one process, to
 # measure what sharing a process costs (sharing.py).
+# A sample of calls shorter than this starts with one untimed call: the worker's
+# pools fell asleep while the other workers had their turns, and waking them
+# is not part of a call made back to back (what a sample measures).
+WARM_UP_BELOW_S = 0.05
+
 FAMILIES = ("numpy", "numba", "torch", "attnkit", "attnkit-wisdom", "shared")
 
 
@@ -68,6 +73,7 @@ class Worker:
         self.wisdom_path = wisdom_path
         self.calls = {}
         self.counts = {}
+        self.warm = {}
         self._blas_limit = None
         if family == "attnkit-wisdom":
             import attnkit
@@ -121,7 +127,7 @@ class Worker:
         from attnkit_study.reference import check, make_inputs
         problem = Problem.from_dict(request["problem"])
         threads = request["threads"]
-        self.calls, self.counts = {}, {}
+        self.calls, self.counts, self.warm = {}, {}, {}
         status = {}
         try:
             _import_family_module(self.family)
@@ -162,6 +168,7 @@ class Worker:
                     one = max(one, 1e-7)
                     self.calls[name] = call
                     self.counts[name] = max(1, math.ceil(request["min_sample_s"] / one))
+                    self.warm[name] = one < WARM_UP_BELOW_S
                     result["calls_per_sample"] = self.counts[name]
                 if config:
                     result["config"] = config
@@ -174,11 +181,14 @@ class Worker:
 
     # ---- timing -----------------------------------------------------------------
     def sample(self, name):
-        """Seconds per call over one sample (calls_per_sample back-to-back calls)."""
+        """Seconds per call over one sample (calls_per_sample back-to-back calls,
+        after an untimed one for short calls)."""
         call, n = self.calls[name], self.counts[name]
         gc_was = gc.isenabled()
         gc.disable()
         try:
+            if self.warm[name]:
+                call()  # wakes this process's thread pools, asleep since its last turn
             t0 = time.perf_counter()
             for _ in range(n):
                 call()
