@@ -89,8 +89,9 @@ def _sharing_text(run):
     if not run.sharing:
         return "Not measured (the attnkit module was not importable).\n"
     h, rows = tables.sharing_table(run)
-    return ("attnkit's automatic variant in ONE process that also runs NumPy (what a user's program does), "
-            "each attnkit call timed alone and right after a NumPy call, under each setting:\n\n"
+    return ("attnkit's automatic variant and NumPy in ONE process (what a user's program does), each call "
+            "timed right after a call of its own library and right after one of the other's, under each "
+            "setting:\n\n"
             + tables.markdown(h, rows) +
             "\nWhen attnkit shares a process with other thread pools (NumPy's OpenBLAS, Numba, PyTorch), set "
             "`OMP_WAIT_POLICY=passive` (or a small `GOMP_SPINCOUNT`) so that idle OpenMP threads sleep instead "

@@ -184,16 +184,21 @@ def isolation_table(run):
 
 
 def sharing_table(run):
-    """attnkit in a process that also runs NumPy, per environment setting: the
-    slow-down is the median of the paired ratios (after a NumPy call / after an
-    attnkit call) with its 95 % CI."""
-    headers = ["setting", "problem", "threads", "attnkit after an attnkit call", "attnkit right after a NumPy call",
+    """attnkit and NumPy in one process, per environment setting: each one's
+    time right after a call of its own library and right after one of the
+    other's; the slow-down is the median of the per-iteration ratios with its
+    95 % CI."""
+    headers = ["setting", "problem", "threads", "call", "after its own library", "after the other library",
                "slow-down [95 % CI]"]
     rows = []
     for r in run.sharing:
-        m, lo, hi, _, _ = stats.speedup_ci(r["after_numpy"], r["alone"])
-        rows.append([r["setting"], r["problem"]["name"], str(r["threads"]), fmt_time(stats.median(r["alone"])),
-                     fmt_time(stats.median(r["after_numpy"])), "x" + fmt_ratio(m, lo, hi)])
+        for label, own, other in (("attnkit", "alone", "after_numpy"),
+                                  ("NumPy", "numpy_alone", "numpy_after_attnkit")):
+            if not r.get(own):
+                continue
+            m, lo, hi, _, _ = stats.speedup_ci(r[other], r[own])
+            rows.append([r["setting"], r["problem"]["name"], str(r["threads"]), label,
+                         fmt_time(stats.median(r[own])), fmt_time(stats.median(r[other])), "x" + fmt_ratio(m, lo, hi)])
     return headers, rows
 
 

@@ -198,9 +198,10 @@ class Worker:
                 gc.enable()
 
     def shared(self, request):
-        """attnkit's automatic variant in a process that also runs NumPy, in pairs:
-        a call right after another attnkit call ("alone"), then one right after
-        a NumPy call on the same inputs ("after_numpy"). Seconds per attnkit call."""
+        """attnkit's automatic variant and NumPy in one process, on the same inputs:
+        each timed right after a call of its own library ("alone", "numpy_alone")
+        and right after one of the other's ("after_numpy", "numpy_after_attnkit").
+        Seconds per call."""
         import attnkit
         from attnkit_study.baselines import make_numpy
         from attnkit_study.problems import Problem
@@ -213,21 +214,27 @@ class Worker:
         out = numpy_call()
         kwargs = {"scale": default_scale(problem), "causal": problem.causal, "threads": threads}
 
-        def attnkit_call():
+        def timed(call):
             t0 = time.perf_counter()
-            attnkit.sdpa(q, k, v, out, **kwargs)
+            call()
             return time.perf_counter() - t0
+
+        def attnkit_call():
+            attnkit.sdpa(q, k, v, out, **kwargs)
 
         for _ in range(3):
             attnkit_call()
-        # Pairs, so that a drift of the machine hits both alike: a call right after
-        # another attnkit call, then one right after a NumPy call.
-        alone, after = [], []
-        for _ in range(n):
-            alone.append(attnkit_call())
             numpy_call()
-            after.append(attnkit_call())
-        return {"alone": alone, "after_numpy": after}
+        # Each call once after a call of its own library and once after the
+        # other's, in every iteration, so that a drift of the machine hits all alike.
+        result = {"alone": [], "after_numpy": [], "numpy_alone": [], "numpy_after_attnkit": []}
+        for _ in range(n):
+            result["alone"].append(timed(attnkit_call))              # after the previous attnkit call
+            result["numpy_after_attnkit"].append(timed(numpy_call))
+            result["numpy_alone"].append(timed(numpy_call))
+            result["after_numpy"].append(timed(attnkit_call))
+            attnkit_call()
+        return result
 
     def info(self):
         try:
