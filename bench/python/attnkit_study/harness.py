@@ -238,17 +238,18 @@ SHARING_SETTINGS = (
 )
 
 
-def sharing_check(log, problem, threads, seed, samples):
-    """attnkit and NumPy in one process, under each setting of SHARING_SETTINGS:
-    "sharing" records of attnkit's times alone and right after NumPy calls."""
+def sharing_check(log, problem, numpy_problem, threads, seed, samples):
+    """attnkit (on `problem`) and NumPy (on `numpy_problem`) in one process, under
+    each setting of SHARING_SETTINGS: "sharing" records of each one's times after
+    a call of its own library and after one of the other's."""
     records = []
     for label, overrides in SHARING_SETTINGS:
         worker = WorkerProcess("shared", log, env_overrides=overrides)
         try:
-            result = worker.request("shared", {"problem": problem.to_dict(), "threads": threads, "seed": seed,
-                                               "samples": samples})
+            result = worker.request("shared", {"problem": problem.to_dict(), "numpy_problem": numpy_problem.to_dict(),
+                                               "threads": threads, "seed": seed, "samples": samples})
         finally:
             worker.close()
         records.append({"kind": "sharing", "setting": label, "env": overrides, "problem": problem.to_dict(),
-                        "threads": threads, **result})
+                        "numpy_problem": numpy_problem.to_dict(), "threads": threads, **result})
     return records

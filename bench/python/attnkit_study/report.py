@@ -89,9 +89,9 @@ def _sharing_text(run):
     if not run.sharing:
         return "Not measured (the attnkit module was not importable).\n"
     h, rows = tables.sharing_table(run)
-    return ("attnkit's automatic variant and NumPy in ONE process (what a user's program does), each call "
-            "timed right after a call of its own library and right after one of the other's, under each "
-            "setting:\n\n"
+    return ("attnkit's automatic variant (small problem) and NumPy (large problem: small BLAS products run on "
+            "one thread) in ONE process, as in a user's program, each call timed right after a call of its own "
+            "library and right after one of the other's, under each setting:\n\n"
             + tables.markdown(h, rows) +
             "\nWhen attnkit shares a process with other thread pools (NumPy's OpenBLAS, Numba, PyTorch), set "
             "`OMP_WAIT_POLICY=passive` (or a small `GOMP_SPINCOUNT`) so that idle OpenMP threads sleep instead "

@@ -113,7 +113,7 @@ def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS,
                                                                 problem.seed(seed), profile.measurement))
         say("isolation check done")
         try:
-            records.write(records_path, harness.sharing_check(log, small, cores, small.seed(seed),
+            records.write(records_path, harness.sharing_check(log, small, large, cores, small.seed(seed),
                                                               profile.measurement.isolation_samples))
         except harness.HarnessError as e:
             records.write(records_path, [{"kind": "sharing_unavailable", "reason": str(e)[-400:]}])

@@ -188,7 +188,7 @@ def sharing_table(run):
     time right after a call of its own library and right after one of the
     other's; the slow-down is the median of the per-iteration ratios with its
     95 % CI."""
-    headers = ["setting", "problem", "threads", "call", "after its own library", "after the other library",
+    headers = ["setting", "threads", "call", "after its own library", "after the other library",
                "slow-down [95 % CI]"]
     rows = []
     for r in run.sharing:
@@ -197,7 +197,8 @@ def sharing_table(run):
             if not r.get(own):
                 continue
             m, lo, hi, _, _ = stats.speedup_ci(r[other], r[own])
-            rows.append([r["setting"], r["problem"]["name"], str(r["threads"]), label,
+            problem = r["problem"] if label == "attnkit" else r.get("numpy_problem", r["problem"])
+            rows.append([r["setting"], str(r["threads"]), f"{label} on {problem['name']}",
                          fmt_time(stats.median(r[own])), fmt_time(stats.median(r[other])), "x" + fmt_ratio(m, lo, hi)])
     return headers, rows
 

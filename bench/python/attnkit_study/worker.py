@@ -202,6 +202,8 @@ class Worker:
         each timed right after a call of its own library ("alone", "numpy_alone")
         and right after one of the other's ("after_numpy", "numpy_after_attnkit").
         Seconds per call."""
+        import numpy as np
+
         import attnkit
         from attnkit_study.baselines import make_numpy
         from attnkit_study.problems import Problem
@@ -209,9 +211,13 @@ class Worker:
         problem = Problem.from_dict(request["problem"])
         threads, n = request["threads"], request["samples"]
         q, k, v = make_inputs(problem, request["seed"])
-        numpy_call = make_numpy(problem, q, k, v)
+        # NumPy's call may be on another (larger) problem: small BLAS products run
+        # on one thread, and only the larger ones leave OpenBLAS's threads spinning.
+        numpy_problem = Problem.from_dict(request.get("numpy_problem", request["problem"]))
+        numpy_call = make_numpy(numpy_problem, *make_inputs(numpy_problem, request["seed"]))
         _threadpool_limits(threads)
-        out = numpy_call()
+        numpy_call()
+        out = np.empty((problem.batch, problem.heads_q, problem.seq_q, problem.head_dim_v), dtype=q.dtype)
         kwargs = {"scale": default_scale(problem), "causal": problem.causal, "threads": threads}
 
         def timed(call):

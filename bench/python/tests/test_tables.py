@@ -54,7 +54,7 @@ def test_checks_isolation_sharing_and_convergence_tables():
     assert {r[2] for r in iso} == {"NumPy", "attnkit automatic (no wisdom)"}
     assert all(r[5].startswith("1.00") for r in iso)
     _, sharing = tables.sharing_table(run)
-    assert sharing[0][0] == "defaults" and sharing[0][3] == "attnkit" and sharing[0][6] == "x60.00 [60.00, 60.00]"
+    assert sharing[0][0] == "defaults" and sharing[0][2].startswith("attnkit on ") and sharing[0][5] == "x60.00 [60.00, 60.00]"
     ok, total, flagged = tables.convergence(run)
     assert 0 < ok < total and all(" numba " in f for f in flagged)
 
