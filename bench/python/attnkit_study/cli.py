@@ -107,4 +107,7 @@ def main(argv=None):
     except (CliError, ValueError) as e:
         print(f"attnkit_study {args.command}: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head and the like
+        sys.stderr.close()
+        return 0
     return 0

@@ -9,7 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
 from attnkit_study import tables  # noqa: E402
 from attnkit_study.implementations import BASELINE, IMPLEMENTATIONS  # noqa: E402
@@ -61,7 +61,11 @@ def _series(run, dtype, threads, impl, value):
     return [xs[i] for i in order], [ys[i] for i in order]
 
 
-def _panels(run, title, ylabel, value, name, out_dir, impls=HEADLINE, logy=True, errorbars=False, ref_line=None):
+PLAIN = FuncFormatter(lambda y, _: f"{y:g}")
+
+
+def _panels(run, title, ylabel, value, name, out_dir, impls=HEADLINE, logy=True, errorbars=False, ref_line=None,
+            plain_y=False):
     dtypes, threads = _study_grid(run)
     if not dtypes:
         return None
@@ -86,6 +90,10 @@ def _panels(run, title, ylabel, value, name, out_dir, impls=HEADLINE, logy=True,
             _dim_ticks(ax, sorted({run.problem(p).head_dim for p in run.points_in("study")}))
             if logy:
                 ax.set_yscale("log")
+            if plain_y:  # ratios read better as 0.5, 2 than as 5 x 10^-1
+                ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+                ax.yaxis.set_major_formatter(PLAIN)
+                ax.yaxis.set_minor_formatter(NullFormatter())
             ax.set_title(f"{d}, {t} thread{'s' if t > 1 else ''}", fontsize=9)
             ax.set_xlabel("dim (seq = head_dim, B1 H1)")
             ax.set_ylabel(ylabel)
@@ -113,7 +121,7 @@ def speedup_vs_size(run, out_dir):
     impls = [n for n in HEADLINE if n != BASELINE]
     return _panels(run, "Speed-up over NumPy vs size (median of per-round ratios, 95 % CI)",
                    "speed-up over NumPy (x)", lambda pid, impl: tables.speedup(run, pid, impl),
-                   "speedup_vs_size.png", out_dir, impls=impls, errorbars=True, ref_line=1.0)
+                   "speedup_vs_size.png", out_dir, impls=impls, errorbars=True, ref_line=1.0, plain_y=True)
 
 
 def cv_vs_size(run, out_dir):
