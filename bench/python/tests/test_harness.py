@@ -99,3 +99,11 @@ def test_the_next_turn_waits_until_the_worker_is_quiet():
         assert 0.002 <= waited <= 0.5
     finally:
         workers.close()
+
+
+def test_the_process_sharing_measurement_times_both_directions_under_each_setting():
+    attnkit_or_skip()
+    recs = harness.sharing_check(io.open("/dev/null", "w"), TINY, TINY, 1, 7, 3)
+    assert [r["setting"] for r in recs] == [label for label, _ in harness.SHARING_SETTINGS]
+    for r in recs:
+        assert all(len(r[key]) == 3 for key in ("alone", "after_numpy", "numpy_alone", "numpy_after_attnkit"))
