@@ -93,6 +93,40 @@ search::space attention_space(const problem& p, const space_options& opt) {
     return search::space(std::move(params), valid);
 }
 
+attention_config equivalent_in_space(const problem& p, const space_options& opt, attention_config a) {
+    const std::int64_t group = p.s.heads_q / p.s.heads_kv;
+    const std::int64_t rows = a.kernel == variant::decode ? group * p.s.seq_q : p.s.seq_q;
+    a.block_q = std::min<std::int64_t>(a.block_q, first_covering(block_q_values, rows));
+    if (a.block_kv > 0) a.block_kv = std::min<std::int64_t>(a.block_kv, first_covering(block_kv_values, p.s.seq_kv));
+    if (a.kernel == variant::parallel) {
+        const std::int64_t items = ceil_div(p.s.seq_q, a.block_q) * p.s.batch * p.s.heads_q;
+        std::int64_t threads = 1;
+        for (const std::int64_t t : thread_values(opt.thread_budget))
+            if (t <= std::min<std::int64_t>(a.threads, items)) threads = t;
+        a.threads = static_cast<int>(threads);
+        if (threads == 1) a.kernel = variant::flash;
+    }
+    return a;
+}
+
+std::vector<attention_config> seed_candidates(const problem& p, const space_options& opt) {
+    std::vector<attention_config> out;
+    const auto threads = thread_values(opt.thread_budget);
+    const std::int64_t keys = std::min<std::int64_t>(252, first_covering(block_kv_values, p.s.seq_kv));
+    for (auto t = threads.rbegin(); t != threads.rend() && *t >= 2; ++t) {
+        for (auto bq = block_q_values.rbegin(); bq != block_q_values.rend(); ++bq) {
+            const std::int64_t items = ceil_div(p.s.seq_q, *bq) * p.s.batch * p.s.heads_q;
+            if (items >= *t && *bq <= first_covering(block_q_values, p.s.seq_q)) {
+                out.push_back({variant::parallel, *bq, keys, static_cast<int>(*t), p.type});
+                break;
+            }
+        }
+        if (out.size() >= 2) break;
+    }
+    out.push_back(equivalent_in_space(p, opt, {variant::flash, 128, 252, 1, p.type}));
+    return out;
+}
+
 attention_config to_attention(const search::space& s, const search::configuration& c, attnkit_bench::dtype fixed) {
     attention_config a;
     a.kernel = static_cast<variant>(s.value(c, "variant"));

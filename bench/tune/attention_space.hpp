@@ -49,6 +49,22 @@ struct space_options {
 // The space for one problem (its dtype fixed unless precision may change).
 search::space attention_space(const problem& p, const space_options& opt);
 
+// The configuration of the space that computes what `a` computes the same way
+// when `a` itself is outside it: tiles larger than the sequence become the
+// smallest listed tile that covers it, and parallel's threads beyond its work
+// items the largest listed count within them (the extra threads would idle),
+// one thread making it flash. The library's default (automatic's choice) is
+// mapped so, to be the search's first candidate.
+attention_config equivalent_in_space(const problem& p, const space_options& opt, attention_config a);
+
+// The search's first candidates besides the default: the configurations that
+// keep every thread busy with the largest tiles that still give each thread a
+// work item (parallel: for each listed thread count from the most, the largest
+// block_q with at least that many items; the default key tile), and flash with
+// the default tiles. Most of a space's best configurations found in the
+// recorded sweeps are one or two steps from one of these.
+std::vector<attention_config> seed_candidates(const problem& p, const space_options& opt);
+
 // Between the engine's configurations and attnkit's settings.
 attention_config to_attention(const search::space& s, const search::configuration& c, attnkit_bench::dtype fixed);
 search::configuration from_attention(const search::space& s, const attention_config& a);

@@ -103,8 +103,10 @@ problem_result tune_one(const problem& p, const campaign_options& o, jsonl_write
     so.budget = o.budget;
     so.seed = o.seed;
     so.retime_incumbent_every = o.sweep ? 0 : o.retime_incumbent_every;
-    const search::configuration start_config = from_attention(space, r.default_config);
+    const search::configuration start_config =
+        from_attention(space, equivalent_in_space(p, o.space, r.default_config));
     if (space.valid(start_config)) so.initial.push_back(start_config);
+    for (const attention_config& a : seed_candidates(p, o.space)) so.initial.push_back(from_attention(space, a));
     const double expected = o.sweep ? double(space.valid_count()) : double(std::max(o.budget, 1));
     int seen = 0;
     so.on_evaluation = [&](const search::evaluation& e) {

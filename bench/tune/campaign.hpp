@@ -25,9 +25,25 @@
 
 namespace attnkit_tune {
 
+// The genetic algorithm's parameters for attention spaces: a steady-state
+// algorithm (population 4, the 3 best kept, one child per generation),
+// tournaments of 3, mutation 0.15 per parameter. Chosen by `attnkit-tune
+// --simulate --search-genetic-parameters` on the 15 recorded 16-thread sweeps
+// (bench/tune/sweeps/), 30 seeds, budget 40: the grid's lowest mean over
+// problems of the median evaluations to reach 5 % of the optimum (11.7, against
+// 15.2 for the engine's own defaults). See bench/tune/README.md.
+inline search::genetic_parameters tuned_genetic_parameters() {
+    search::genetic_parameters g;
+    g.population = 4;
+    g.tournament = 3;
+    g.mutation_rate = 0.15;
+    g.elite = 3;
+    return g;
+}
+
 struct campaign_options {
     std::string strategy = "genetic";
-    search::genetic_parameters strategy_genetic;  // when strategy is "genetic"
+    search::genetic_parameters strategy_genetic = tuned_genetic_parameters();  // when strategy is "genetic"
     int budget = 18;
     std::uint64_t seed = 1;
     space_options space;

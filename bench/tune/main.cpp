@@ -98,11 +98,11 @@ int main(int argc, char** argv) try {
     app.add_flag("--search-genetic-parameters", sim.search_genetic_parameters,
                  "Simulation: also score a grid of the genetic algorithm's parameters");
     app.add_option("--genetic", genetic_text,
-                   "Genetic parameters population,tournament,mutation_rate,elite (default: the engine's, "
-                   "search/genetic.hpp)");
+                   "Genetic parameters population,tournament,mutation_rate,elite (default 4,3,0.15,3, "
+                   "chosen in simulation: campaign.hpp)");
     CLI11_PARSE(app, argc, argv);
 
-    attnkit_bench::search::genetic_parameters genetic;
+    attnkit_bench::search::genetic_parameters genetic = tuned_genetic_parameters();
     if (!genetic_text.empty()) {
         double population = 0, tournament = 0, mutation = 0, elite = 0;
         if (std::sscanf(genetic_text.c_str(), "%lf,%lf,%lf,%lf", &population, &tournament, &mutation, &elite) != 4)

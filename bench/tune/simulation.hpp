@@ -25,7 +25,7 @@ struct simulation_options {
     std::uint64_t seed = 1;
     double tolerance = 0.05;
     std::string out_dir = "tune-out";
-    search::genetic_parameters genetic;
+    search::genetic_parameters genetic;  // main.cpp: the campaign's tuned_genetic_parameters() unless --genetic
     bool search_genetic_parameters = false;  // also score a grid of genetic parameters
     bool quiet = false;
     std::string command_line;

@@ -174,7 +174,10 @@ automatic_plan choose_variant(const problem<T>& p) {
             plan.kernel = static_cast<variant>(r.kernel);
             if (plan.tiles.block_q == 0) plan.tiles.block_q = static_cast<index_t>(r.block_q);
             if (plan.tiles.block_kv == 0) plan.tiles.block_kv = static_cast<index_t>(r.block_kv);
-            if (plan.tiles.threads == 0) plan.tiles.threads = std::min(r.choice_threads, plan.budget);
+            // For automatic, config.threads is a budget, not a demand: the entry
+            // was tuned with that many threads available and may use fewer (a
+            // small problem runs faster on 4 threads than on 16).
+            plan.tiles.threads = std::min(r.choice_threads > 0 ? r.choice_threads : plan.budget, plan.budget);
             return plan;
         }
     }
