@@ -5,7 +5,7 @@ import json
 import os
 import shlex
 
-from attnkit_study import plots, records, tables
+from attnkit_study import plots, records, stats, tables
 from attnkit_study.environment import blas_summary
 from attnkit_study.reference import CHECKED_ROWS, TOLERANCE
 from attnkit_study.tuning import SIMULATION, SUMMARY
@@ -87,17 +87,31 @@ a point (listed under "Checks"). NumPy's BLAS threads are set with threadpoolctl
 
 def _sharing_text(run):
     if not run.sharing:
-        return "Not measured (the attnkit module was not importable).\n"
+        reasons = [r.get("reason", "") for r in run.records if r["kind"] == "sharing_unavailable"]
+        return "Not measured" + (f": {reasons[0].strip().splitlines()[-1]}" if reasons and reasons[0].strip()
+                                 else " in this run") + ".\n"
     h, rows = tables.sharing_table(run)
     return ("attnkit's automatic variant (small problem) and NumPy (large problem: small BLAS products run on "
             "one thread) in ONE process, as in a user's program, each call timed right after a call of its own "
             "library and right after one of the other's, under each setting:\n\n"
-            + tables.markdown(h, rows) +
-            "\nWhen attnkit shares a process with other thread pools (NumPy's OpenBLAS, Numba, PyTorch), set "
-            "`OMP_WAIT_POLICY=passive` (or a small `GOMP_SPINCOUNT`) so that idle OpenMP threads sleep instead "
-            "of spinning, limit OpenBLAS (`OPENBLAS_NUM_THREADS`, or threadpoolctl's `threadpool_limits`) and "
-            "PyTorch (`torch.set_num_threads`) so that the pools together do not exceed the cores; the table "
-            "above is the measurement on this machine.\n")
+            + tables.markdown(h, rows) + "\n" + _sharing_verdict(run) + "\n")
+
+
+def _sharing_verdict(run):
+    """Which setting cost attnkit least after a NumPy call, in this run."""
+    slowdowns = []
+    for r in run.sharing:
+        m, lo, hi, _, _ = stats.speedup_ci(r["after_numpy"], r["alone"])
+        slowdowns.append((m, lo, hi, r["setting"]))
+    if not slowdowns:
+        return ""
+    m, lo, hi, setting = min(slowdowns)
+    default = next((x for x in slowdowns if x[3] == "defaults"), None)
+    text = (f"Here attnkit right after a NumPy call cost least with `{setting}` (x{m:.2f} [{lo:.2f}, {hi:.2f}])"
+            + (f"; with the defaults x{default[0]:.2f} [{default[1]:.2f}, {default[2]:.2f}]" if default else "") + ".")
+    return (text + " What to set when attnkit shares a process with other pools (in short: pools that run at "
+            "once should not have more threads than the cores) is in bench/python/README.md, \"Sharing a process "
+            "with other thread pools\".")
 
 
 def render(run_dir):

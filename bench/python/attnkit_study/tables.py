@@ -217,7 +217,7 @@ def checks_table(run):
             else:
                 a["failed"] += 1
                 a["reason"] = a["reason"] or f"{pid}: {s.get('reason', '?')}"
-    headers = ["implementation", "points checked and timed", "worst max|err| / tolerance", "points not run",
+    headers = ["implementation", "points checked and timed", "worst max \\|err\\| / tolerance", "points not run",
                "first reason"]
     rows = [[IMPLEMENTATIONS[n].label, str(a["ok"]), f"{a['worst']:.3g}", str(a["failed"]), a["reason"][:160]]
             for n, a in sorted(agg.items(), key=lambda kv: list(IMPLEMENTATIONS).index(kv[0]))]
