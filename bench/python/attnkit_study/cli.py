@@ -96,8 +96,11 @@ def _plan(args):
     points = runner.plan(profile, t, tuple(args.sets))
     for p in points:
         print(f"{p['id']:60s} {flop(p['problem']) * 1e-9:9.3f} GFLOP  {', '.join(p['impls'])}")
+    estimate = sum(runner.point_weight(p, profile.measurement) for p in points)
     print(f"{len(points)} points, {sum(len(p['impls']) for p in points)} (point, implementation) pairs; "
           f"sets {', '.join(args.sets)}; measurement {profile.measurement}")
+    print(f"rough duration: {estimate / 60:.1f} min of measurement at an assumed {runner.ASSUMED_GFLOPS_PER_THREAD:g} GFLOP/s per thread "
+          "(the run's ETA corrects it as it goes), plus the FMA peak and the isolation checks")
 
 
 def main(argv=None):

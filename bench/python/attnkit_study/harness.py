@@ -195,7 +195,8 @@ def measure_point(workers, point, names, seed, measurement, configs):
     record = {"kind": "point", "point": point["id"], "problem": problem.to_dict(), "threads": threads,
               "sets": point["sets"], "names": point["names"], "status": status, "rounds": rounds,
               "converged": {n: stats.converged(times[n], measurement.tolerance) for n in ready},
-              "skipped": point.get("skipped", {}), "elapsed_s": time.perf_counter() - t0}
+              "skipped": point.get("skipped", {}), "point_limit_s": measurement.point_limit_s,
+              "elapsed_s": time.perf_counter() - t0}
     return [record] + samples
 
 

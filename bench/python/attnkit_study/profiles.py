@@ -43,6 +43,8 @@ class Measurement:
     max_call_s: float        # an implementation whose checked call takes longer is left out of the point
     slow_max_gflop: float    # naive and Numba only on problems of at most this many GFLOP
     isolation_samples: int   # samples per implementation in the isolation check
+    budget_s: float = 0.0    # the points' share of the run's time: each point's limit shrinks to its share
+                             # of what is left (0: no budget); min_rounds are always made
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,7 +129,7 @@ def make_profile(name, cores=None):
     if name == "quick":
         measurement = Measurement(min_rounds=6, max_rounds=20, tolerance=0.02, min_sample_s=0.004,
                                   quiet_gap_s=0.002, point_limit_s=3.0, max_call_s=0.6, slow_max_gflop=1.2,
-                                  isolation_samples=12)
+                                  isolation_samples=12, budget_s=330.0)
         problems = {
             "study": study_problems(),
             "transformer": transformer_problems([1], 4, [256, 512], [64], gqa_heads_kv=1),
@@ -138,7 +140,7 @@ def make_profile(name, cores=None):
     elif name == "full":
         measurement = Measurement(min_rounds=6, max_rounds=20, tolerance=0.02, min_sample_s=0.01,
                                   quiet_gap_s=0.002, point_limit_s=3.0, max_call_s=1.5, slow_max_gflop=5.0,
-                                  isolation_samples=20)
+                                  isolation_samples=20, budget_s=390.0)
         problems = {
             "study": study_problems(),
             "transformer": transformer_problems([1, 2], 8, [256, 1024], [64, 128], gqa_heads_kv=2),

@@ -74,7 +74,8 @@ turn waits until the worker that just ran is quiet (its threads below 10 % of a 
 from /proc: OpenBLAS's threads spin for about 0.1 s after a call; at most 0.3 s). Rounds go on until each median's 95 % confidence interval
 (order statistics, distribution-free) is within {m.get('tolerance', 0) * 100:g} % of it, from
 {m.get('min_rounds')} rounds (the fewest giving a 95 % interval) to {m.get('max_rounds')}, or until the point
-has run {m.get('point_limit_s')} s; medians that did not get there are marked † and listed below. A speed-up
+has run {m.get('point_limit_s')} s (less when the points' time budget of {m.get('budget_s') or '-'} s runs short:
+each point gets at most its share of what is left); medians that did not get there are marked † and listed below. A speed-up
 is the median of per-round ratios (NumPy's time in a round / the implementation's in the same round) with the
 95 % interval of that median. Inputs are seeded uniform [-1, 1] arrays, the same in every process. Before
 timing, each implementation's output is checked against a float64 reference on up to {CHECKED_ROWS} query rows

@@ -47,14 +47,27 @@ def plan(profile, tuning, sets=SETS):
     return list(points.values())
 
 
+ASSUMED_GFLOPS_PER_THREAD = 20.0
+
+
 def point_weight(point, measurement):
     """Estimated seconds of a point, for the ETA (the ETA rescales by the time
-    actually taken): a round's calls at an assumed 20 GFLOP/s each plus the
-    quiet waits, times the rounds a noisy machine makes it run."""
-    per_round = sum(max(measurement.min_sample_s, flop(point["problem"]) * 1e-9 / 20.0) + 0.02
-                    for _ in point["impls"])
+    actually taken): a round's calls at an assumed 20 GFLOP/s per thread plus
+    the quiet waits, times the rounds a noisy machine makes it run."""
+    seconds_per_call = flop(point["problem"]) * 1e-9 / (ASSUMED_GFLOPS_PER_THREAD * point["threads"])
+    per_round = sum(max(measurement.min_sample_s, seconds_per_call) + 0.02 for _ in point["impls"])
     return 0.5 + max(measurement.min_rounds * per_round,
                      min(measurement.point_limit_s, measurement.max_rounds * per_round))
+
+
+def budgeted(measurement, weights, index, elapsed_s):
+    """The measurement of point `index` under the profile's time budget: its
+    point limit is at most its share (by weight) of the budget that is left."""
+    if not measurement.budget_s:
+        return measurement
+    left = max(measurement.budget_s - elapsed_s, 0.0)
+    share = left * weights[index] / (sum(weights[index:]) or 1.0)
+    return dataclasses.replace(measurement, point_limit_s=min(measurement.point_limit_s, share))
 
 
 def _configs(point, tuning):
@@ -94,9 +107,11 @@ def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS,
             say("FMA peak: no attnkit_bench_prefill under build*/ (the % of peak plot is left out)")
         weights = [point_weight(p, profile.measurement) for p in points]
         progress = Progress(weights + [sum(weights) * 0.1])
-        for point in points:
+        points_start = time.perf_counter()
+        for index, point in enumerate(points):
+            measurement = budgeted(profile.measurement, weights, index, time.perf_counter() - points_start)
             recs = harness.measure_point(workers, point, point["impls"], point["problem"].seed(seed),
-                                         profile.measurement, _configs(point, tuning))
+                                         measurement, _configs(point, tuning))
             records.write(records_path, recs)
             pr = recs[0]
             ok = [n for n, s in pr["status"].items() if s.get("ok")]

@@ -86,3 +86,13 @@ def test_plan_with_the_tuners_output_adds_the_tuned_implementations(tuning_dir):
     points = runner.plan(profile, tuning.load(tuning_dir), ("study",))
     at_two = [p for p in points if p["threads"] == 2]
     assert at_two and all("attnkit-tuned" in p["impls"] and "attnkit-wisdom" in p["impls"] for p in at_two)
+
+
+def test_the_time_budget_shrinks_each_points_limit_to_its_share():
+    from attnkit_study import runner
+    m = profiles.make_profile("quick", cores=2).measurement
+    weights = [1.0, 1.0, 2.0]
+    assert runner.budgeted(m, weights, 0, 0.0).point_limit_s == m.point_limit_s  # plenty left
+    late = runner.budgeted(m, weights, 1, m.budget_s - 3.0)
+    assert late.point_limit_s == pytest.approx(1.0)  # 3 s left, this point's weight is 1 of 3
+    assert runner.budgeted(m, weights, 2, m.budget_s + 10).point_limit_s == 0.0
