@@ -33,7 +33,9 @@ def _environment_lines(env):
     lines = [f"- CPU: {cpu.get('model', '?')}, {cpu.get('cores', '?')} cores usable "
              f"({cpu.get('online_cpus', '?')} online), ISA flags {', '.join(cpu.get('isa_flags', []))}, "
              f"governor {cpu.get('governor', '?')}, load average at the start "
-             f"{', '.join(f'{x:.2f}' for x in cpu.get('load_average') or [])}",
+             f"{', '.join(f'{x:.2f}' for x in cpu.get('load_average') or [])}"
+             + (f", at the end {', '.join(f'{x:.2f}' for x in env['load_average_at_end'])}"
+                if env.get("load_average_at_end") else ""),
              f"- host {env.get('host', '?')}, {env.get('platform', '?')}, Python {env.get('python', '?')}",
              f"- attnkit: commit {env.get('commit', '?')}{' (dirty)' if env.get('dirty') else ''}"]
     ak = workers.get("attnkit") or workers.get("attnkit-wisdom") or {}
@@ -127,7 +129,7 @@ def render(run_dir):
            f"Reproduce every number here with:\n\n```\n{_command(meta)}\n```\n",
            f"(and re-render this page from the records with `python3 -m attnkit_study report --in {run_dir}`). "
            f"{len(run.points)} points, measured in {env.get('elapsed_s', 0) / 60:.1f} min, "
-           f"{env.get('time', '?')}.", "", "## Environment", ""]
+           f"finished {env.get('time', '?')}.", "", "## Environment", ""]
     out += _environment_lines(env) + ["", "## Method", "", _method(meta), ""]
     out += ["## Table 1: the seed's table, reproduced", "",
             ("Block sizes and threads are the tuner's best (`--tuning`); each time is the median at that thread "

@@ -87,6 +87,7 @@ def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS,
             path = os.path.join(tuning.directory, name)
             if os.path.isfile(path):
                 shutil.copyfile(path, os.path.join(out_dir, "tuning_" + name))
+    cpu_at_start = environment.cpu_info()  # the load average before the run loads the machine itself
     points = plan(profile, tuning, sets)
     meta = {"kind": "meta", "profile": profile.name, "command": command or sys.argv, "seed": seed,
             "tuning": tuning_dir, "sets": list(sets), "measurement": dataclasses.asdict(profile.measurement),
@@ -137,6 +138,8 @@ def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS,
     finally:
         workers.close()
         log.close()
+    env["load_average_at_end"] = env["cpu"]["load_average"]
+    env["cpu"] = cpu_at_start
     env["bench_binary"] = binary
     env["elapsed_s"] = time.perf_counter() - start
     records.write(records_path, [{"kind": "end", "elapsed_s": env["elapsed_s"]}])
