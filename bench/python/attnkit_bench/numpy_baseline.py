@@ -112,7 +112,7 @@ def time_attnkit(binary, dim, variant, threads, repeats, env, extra):
 
 def main():
     sys.stdout.reconfigure(line_buffering=True)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog=benchlib.tool_name(), description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", help="attnkit_bench_prefill (default: $ATTNKIT_BENCH_BINARY, "
                                          "else the newest under build*/)")
     parser.add_argument("--dims", type=int, nargs="+", default=list(DEFAULT_DIMS))

@@ -20,7 +20,7 @@ from attnkit_bench import benchlib
 
 def main():
     sys.stdout.reconfigure(line_buffering=True)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog=benchlib.tool_name(), description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", help="attnkit_bench_prefill (default: $ATTNKIT_BENCH_BINARY, "
                                          "else the newest under build*/)")
     parser.add_argument("--repetitions", "-r", type=int, default=5, help="--benchmark_repetitions (default 5)")

@@ -41,7 +41,7 @@ def ratio_line(a, b, rows):
 
 def main():
     sys.stdout.reconfigure(line_buffering=True)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog=benchlib.tool_name(), description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("files", nargs="*", help=".jsonl files (default: bench/results/*.jsonl)")
     parser.add_argument("--filter", "-f", help="only benchmarks whose name matches this regex")
     parser.add_argument("--merge", action="store_true", help="pool all runs instead of one table per run")

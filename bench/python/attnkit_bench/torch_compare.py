@@ -87,7 +87,7 @@ def time_torch(torch, shape, dtype, causal, threads, repeats, warmup, min_time, 
 def main():
     sys.stdout.reconfigure(line_buffering=True)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog=benchlib.tool_name(), description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", help="attnkit_bench_prefill (default: $ATTNKIT_BENCH_BINARY, "
                                          "else the newest under build*/)")
     parser.add_argument("--shapes", type=parse_shape, nargs="+", default=[parse_shape(s) for s in DEFAULT_SHAPES],

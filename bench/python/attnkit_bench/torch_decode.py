@@ -142,7 +142,7 @@ def measure_bandwidths(binary, threads, repetitions=3):
 def main():
     sys.stdout.reconfigure(line_buffering=True)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog=benchlib.tool_name(), description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", help="attnkit_bench_decode (default: $ATTNKIT_BENCH_DECODE_BINARY, "
                                          "else the newest under build*/)")
     parser.add_argument("--shapes", type=parse_shape, nargs="+", default=[parse_shape(s) for s in DEFAULT_SHAPES],
