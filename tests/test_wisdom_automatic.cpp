@@ -85,9 +85,17 @@ TEST_CASE("without wisdom, automatic_choice reports the heuristic's variant and 
     const auto prefill = decision_for(case_of<float>(base_shape()));
     CHECK(prefill.source == choice_source::heuristic);
     CHECK((prefill.kernel == variant::flash || prefill.kernel == variant::parallel));
-    CHECK(prefill.tiles.block_q == 0);
+    // The heuristic sets parallel's query tile and threads (within the budget,
+    // tuning.hpp); flash keeps the kernel's defaults (0).
+    if (prefill.kernel == variant::parallel) {
+        CHECK(prefill.tiles.block_q > 0);
+        CHECK(prefill.tiles.threads >= 2);
+        CHECK(prefill.tiles.threads <= prefill.thread_budget);
+    } else {
+        CHECK(prefill.tiles.block_q == 0);
+        CHECK(prefill.tiles.threads == 0);
+    }
     CHECK(prefill.tiles.block_kv == 0);
-    CHECK(prefill.tiles.threads == 0);
     CHECK(prefill.wisdom_origin.empty());
     CHECK(prefill.wisdom_distance == -1.0);
     CHECK_THAT(prefill.reason, Catch::StartsWith("automatic: ") && Catch::Contains("by the heuristic") &&

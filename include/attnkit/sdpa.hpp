@@ -53,27 +53,45 @@ enum class heuristic_reason { strided_head_dim, few_query_rows, enough_work_per_
 struct heuristic_choice {
     variant kernel = variant::naive;
     heuristic_reason why = heuristic_reason::strided_head_dim;
-    int threads = 1;  // what it counted on (0 before it asked)
-    double flop = 0;
+    int threads = 1;     // the budget it counted on (0 before it asked)
+    double flop = 0;     // float-equivalent FLOP (tuning::parallel_min_flop_per_thread)
+    int use_threads = 0;  // parallel: the threads it runs on (<= threads); 0 = the kernel's default
+    index_t block_q = 0;  // parallel: the query tile; 0 = the kernel's default
 };
 
 // The automatic variant's heuristic: the naive kernel where head_dim is
-// strided (the SIMD kernels need unit stride), decode for a few query rows per
-// head, the parallel one where every thread gets enough work, flash otherwise.
+// strided (the SIMD variants need unit stride), decode for a few query rows per
+// head; otherwise parallel on as many threads (up to the budget) as get enough
+// work each, with a query tile small enough to give each of them work items,
+// and flash when that is one thread (constants and provenance in tuning.hpp).
 template <class T>
 heuristic_choice heuristic_variant(const problem<T>& p) {
-    if (!head_dim_contiguous(p)) return {variant::naive, heuristic_reason::strided_head_dim, 0, 0};
-    if (p.seq_q <= tuning::decode_max_seq_q) return {variant::decode, heuristic_reason::few_query_rows, 0, 0};
+    if (!head_dim_contiguous(p)) return {variant::naive, heuristic_reason::strided_head_dim, 0, 0, 0, 0};
+    if (p.seq_q <= tuning::decode_max_seq_q) return {variant::decode, heuristic_reason::few_query_rows, 0, 0, 0, 0};
 #ifdef _OPENMP
     const int threads = p.tiles.threads > 0 ? p.tiles.threads : omp_get_max_threads();
 #else
     const int threads = 1;
 #endif
     const double flop = 2.0 * double(p.batch) * double(p.heads_q) * double(p.seq_q) * double(p.seq_kv) *
-                        double(p.head_dim + p.head_dim_v);
-    if (threads > 1 && flop / threads >= tuning::parallel_min_flop_per_thread)
-        return {variant::parallel, heuristic_reason::enough_work_per_thread, threads, flop};
-    return {variant::flash, threads > 1 ? heuristic_reason::little_work : heuristic_reason::one_thread, threads, flop};
+                        double(p.head_dim + p.head_dim_v) * (double(sizeof(T)) / 4.0);
+    const auto enough = [&](int t) { return flop / t >= tuning::parallel_min_flop_per_thread; };
+    int use = 1;
+    while (use * 2 <= threads && enough(use * 2)) use *= 2;
+    if (use * 2 > threads && use < threads && enough(threads)) use = threads;
+    const auto items = [&](index_t block_q) { return (p.seq_q + block_q - 1) / block_q * p.batch * p.heads_q; };
+    index_t block_q = p.tiles.block_q;
+    if (block_q == 0) {
+        for (const index_t choice : tuning::parallel_block_q_choices) {
+            block_q = choice;
+            if (items(choice) >= tuning::parallel_items_per_thread * use) break;
+        }
+    }
+    use = static_cast<int>(std::min<index_t>(use, items(block_q)));
+    if (threads > 1 && use > 1)
+        return {variant::parallel, heuristic_reason::enough_work_per_thread, threads, flop, use, block_q};
+    return {variant::flash, threads > 1 ? heuristic_reason::little_work : heuristic_reason::one_thread,
+            threads, flop, 0, 0};
 }
 
 // The thread budget of a call, as wisdom keys count it: config.threads when
@@ -183,6 +201,11 @@ automatic_plan choose_variant(const problem<T>& p) {
     }
     plan.heuristic = heuristic_variant(p);
     plan.kernel = plan.heuristic.kernel;
+    if (plan.kernel == variant::parallel) {
+        // As for wisdom, config.threads is a budget: the heuristic may use fewer.
+        if (plan.tiles.block_q == 0) plan.tiles.block_q = plan.heuristic.block_q;
+        plan.tiles.threads = plan.heuristic.use_threads;
+    }
     return plan;
 }
 
@@ -199,11 +222,13 @@ inline std::string heuristic_text(const heuristic_choice& h) {
         case heuristic_reason::few_query_rows:
             return "seq_q <= tuning::decode_max_seq_q (" + std::to_string(tuning::decode_max_seq_q) + ")";
         case heuristic_reason::enough_work_per_thread:
-            return number_text(h.flop) + " flop over " + std::to_string(h.threads) +
-                   " threads >= tuning::parallel_min_flop_per_thread (" +
-                   number_text(tuning::parallel_min_flop_per_thread) + ") per thread";
+            return number_text(h.flop) + " flop: " + std::to_string(h.use_threads) + " of " +
+                   std::to_string(h.threads) + " threads get >= tuning::parallel_min_flop_per_thread (" +
+                   number_text(tuning::parallel_min_flop_per_thread) + ") each and >= " +
+                   std::to_string(tuning::parallel_items_per_thread) + " tiles of block_q " +
+                   std::to_string(h.block_q);
         case heuristic_reason::little_work:
-            return number_text(h.flop) + " flop over " + std::to_string(h.threads) +
+            return number_text(h.flop) + " flop over 2 of " + std::to_string(h.threads) +
                    " threads < tuning::parallel_min_flop_per_thread (" +
                    number_text(tuning::parallel_min_flop_per_thread) + ") per thread";
         case heuristic_reason::one_thread: return "one thread";

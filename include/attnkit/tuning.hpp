@@ -91,9 +91,32 @@ constexpr block_sizes default_blocks() {
     return {128, 252};
 }
 
-// automatic picks the parallel variant when the problem has at least this many
-// multiply-adds per available thread (below it, thread start-up dominates).
-inline constexpr double parallel_min_flop_per_thread = 4.0e6;
+// The automatic heuristic's parallel settings (sdpa.hpp, heuristic_variant),
+// refit from the tuner's recorded exhaustive sweeps (bench/tune/sweeps/: every
+// valid variant x block_q x block_kv x threads of 15 problems on the 16-core
+// Sapphire Rapids host; the study's one-head square shapes, dims 64 to 1024,
+// float and double, and B1 H16 S1024 D64). There the best configuration was
+// parallel on every problem but one (dim 64 float: blocked, tied with parallel
+// on 4 threads), with block_q 16 or 32 for one head and 128 for 16 heads, and
+// fewer threads than the machine's below dim 256 (4 at dims 64 and 128, 8 at
+// 256 in double). The former rule (parallel on all threads with block_q 128
+// when the FLOP per thread reached 4e6) was 1.5x to 7.6x slower than the best
+// on 14 of the 15 problems (attnkit-tune --simulate's "default / best").
+//
+// Threads: the largest power of two (or the whole budget) that leaves each
+// thread at least this much work, in float-equivalent FLOP (a double FLOP
+// counts two: half the lanes per vector). Scored with attnkit-tune --simulate
+// ("default / best" over the 15 sweeps): 2e6 put 9 problems within 20 % of
+// the best, 1e6 9, 5e5 9, 2.5e5 10 (dim 64 in both dtypes then runs on 4
+// threads, as their best did). The 5 others are one-head float problems of
+// dims 128-768 whose recorded best is up to 1.5x ahead of configurations one
+// step away (tile or thread count), within the host's run-to-run noise.
+inline constexpr double parallel_min_flop_per_thread = 2.5e5;
+// block_q: the largest of these that still gives every thread this many work
+// items (query tiles x batch x heads_q): dynamic hand-out then ends within
+// half an item per thread. One head of 1024 queries on 16 threads: 32.
+inline constexpr index_t parallel_block_q_choices[] = {128, 64, 32, 16};
+inline constexpr index_t parallel_items_per_thread = 2;
 
 // ---- Decode: split-KV attention for a few query rows (kernels/decode.hpp) ----
 //
