@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "attnkit/detail/config_namespace.hpp"
+
 namespace attnkit {
 
 // Every invalid input is reported as attnkit::error, before any kernel runs and
@@ -16,9 +18,11 @@ public:
 };
 
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // The single throw site of the library.
 [[noreturn]] inline void raise(const std::string& what) { throw error("attnkit: " + what); }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

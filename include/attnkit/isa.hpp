@@ -11,9 +11,11 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/options.hpp"
 
 namespace attnkit {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 inline const char* isa_name(isa x) noexcept {
     switch (x) {
@@ -26,7 +28,10 @@ inline const char* isa_name(isa x) noexcept {
     return "unknown";
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
+
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 #if defined(ATTNKIT_ISA_DISPATCH)
 // True when kernels for x are compiled in and the CPU can run them.
@@ -61,7 +66,10 @@ inline constexpr isa compiled_isa() noexcept {
 inline bool isa_available(isa x) noexcept { return x == compiled_isa() && x != isa::automatic; }
 #endif
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
+
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // The ISA a call with config.instruction_set = requested runs with: requested if
 // it is compiled in and the CPU supports it, else the widest such ISA;
@@ -73,4 +81,5 @@ inline isa selected_isa(isa requested = isa::automatic) noexcept {
     return isa::automatic;
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace attnkit

@@ -6,10 +6,12 @@
 #include <limits>
 #include <utility>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/problem.hpp"
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // What an explicit mask does to a tile of queries x keys: nothing to apply
 // (clear), finite additions only (biased), some keys removed (holed), or every
@@ -116,5 +118,6 @@ decltype(auto) with_mask(const problem<T>& p, F&& f) {
     return std::forward<F>(f)(no_mask<T>{});
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

@@ -4,6 +4,10 @@
 // assume what validate() checked: consistent extents, non-overlapping outputs,
 // index arithmetic that cannot overflow, a finite positive scale, and (for every
 // kernel but naive) unit stride along head_dim.
+//
+// A vocabulary type, outside the per-configuration namespace
+// (detail/config_namespace.hpp): with attnkit_add_isa_dispatch it crosses from
+// the front door to the kernels of units built with other flags.
 #pragma once
 
 #include <algorithm>

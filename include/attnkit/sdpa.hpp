@@ -10,6 +10,7 @@
 #include <omp.h>
 #endif
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/isa_kernels.hpp"
 #include "attnkit/detail/log.hpp"
 #include "attnkit/detail/wisdom_store.hpp"
@@ -26,8 +27,12 @@
 #include "attnkit/detail/isa_instance.hpp"
 #endif
 
+// Every function here is per configuration (detail/config_namespace.hpp); the
+// process-wide wisdom store it consults (attnkit::process_wide) and the public
+// types choice_source and automatic_decision are not.
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 template <class T>
 struct same {
     using type = T;
@@ -289,7 +294,10 @@ void run_on_isa(const problem<T>& p, isa x) {
     with_mask(p, [&](const auto& mask) { kernels::naive(p, mask); });
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
+
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // Runs a problem that validate() accepted.
 template <class T>
@@ -307,6 +315,8 @@ void run(problem<T> p) {
     }
     detail::run_on_isa(p, selected_isa(p.tiles.instruction_set));
 }
+
+ATTNKIT_END_CONFIG_NAMESPACE
 
 // Where automatic_choice()'s decision came from.
 enum class choice_source {
@@ -328,6 +338,8 @@ struct automatic_decision {
     double wisdom_distance = -1.0;  // its distance (docs/wisdom.md), -1 when there is none
     std::string reason;             // one line, as ATTNKIT_LOG=debug prints it
 };
+
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // The decision sdpa(q, k, v, out, opt) would take, without running anything:
 // the tuner reports it as the default's configuration. Validates as sdpa()
@@ -370,4 +382,5 @@ void sdpa(detail::same_t<tensor4<const T>> q, detail::same_t<tensor4<const T>> k
     run(validate<T>(q, k, v, out, opt));
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace attnkit

@@ -12,12 +12,14 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/exp.hpp"
 #include "attnkit/detail/max_ignoring_nan.hpp"
 #include "attnkit/view.hpp"
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // Running maximum m and running sum l of exp(s - m) for a block of queries,
 // stored in caller-provided arrays of `width` entries (a multiple of the vector
@@ -205,5 +207,6 @@ inline int overflow_headroom(index_t seq_kv) noexcept {
     return k;
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

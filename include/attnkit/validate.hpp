@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/error.hpp"
 #include "attnkit/options.hpp"
 #include "attnkit/problem.hpp"
@@ -18,6 +19,7 @@
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // The names of each tensor's dimensions, in the library's one vocabulary.
 struct tensor_names {
@@ -186,7 +188,10 @@ tensor4<const M> broadcast_mask_to(const tensor4<const M>& m, const std::array<i
     return tensor4<const M>(m.data(), full, strides);
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
+
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // Checks every input against the contract and returns the normalised problem.
 // Throws attnkit::error on the first violation; never touches out.
@@ -311,4 +316,5 @@ problem<T> validate(const tensor4<const T>& q, const tensor4<const T>& k, const 
     return p;
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace attnkit

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "attnkit/detail/config_namespace.hpp"
+
 namespace attnkit {
 
 using index_t = std::ptrdiff_t;
@@ -65,6 +67,10 @@ using tensor4 = strided_view<T, 4>;
 template <class T>
 using tensor3 = strided_view<T, 3>;
 
+// The views' factories are functions: per configuration (detail/config_namespace.hpp);
+// the views themselves are vocabulary types, shared by every unit.
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
+
 // View over a contiguous buffer laid out as [batch][heads][seq][dim] (PyTorch's
 // default for scaled_dot_product_attention).
 template <class T>
@@ -91,7 +97,10 @@ constexpr tensor4<M> broadcast_mask(M* data, index_t seq_q, index_t seq_kv) noex
     return tensor4<M>(data, {1, 1, seq_q, seq_kv}, {0, 0, seq_kv, 1});
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
+
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // Address of row (b, h, i) of a rank-4 view. An empty view may have a null data
 // pointer, and applying an offset to a null pointer is undefined behaviour even
@@ -101,5 +110,6 @@ constexpr T* row_start(const tensor4<T>& t, index_t b, index_t h, index_t i) noe
     return t.data() ? t.data() + b * t.stride(0) + h * t.stride(1) + i * t.stride(2) : t.data();
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

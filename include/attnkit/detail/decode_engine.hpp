@@ -19,6 +19,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/decode_plan.hpp"
 #include "attnkit/detail/decode_scores.hpp"
 #include "attnkit/detail/finite.hpp"
@@ -32,6 +33,7 @@
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 template <class T, class Arch, class Mask>
 class decode_engine {
@@ -368,5 +370,6 @@ private:
     int headroom_ = 0;
 };
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

@@ -15,10 +15,12 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/view.hpp"
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // Merges `splits` partial states of one row: split s has maximum m[s * stride],
 // sum l[s * stride] and output o + s * o_stride (dim_v values). Writes the
@@ -66,5 +68,6 @@ void merge_split_states(index_t splits, const T* m, const T* l, index_t stride, 
     if (lse) *lse = seen ? shift + std::log(sum) : neg_inf;
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

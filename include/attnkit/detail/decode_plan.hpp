@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/fit_config.hpp"
 #include "attnkit/problem.hpp"
 #include "attnkit/tuning.hpp"
@@ -35,6 +36,7 @@
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 inline constexpr index_t ceil_div(index_t a, index_t b) noexcept { return (a + b - 1) / b; }
 
@@ -91,5 +93,6 @@ decode_plan make_decode_plan(const problem<T>& p, index_t lanes) noexcept {
     return plan;
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

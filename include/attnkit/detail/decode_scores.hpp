@@ -15,10 +15,12 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/view.hpp"
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // xsimd::haddp: lane j of the result is the sum of the lanes of rows[j] (but
 // see haddp_lanes). GCC before 13 warns that its own AVX-512 shuffle
@@ -92,5 +94,6 @@ inline void scores_along_head_dim(const T* k, index_t k_stride, const T* q, inde
     }
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

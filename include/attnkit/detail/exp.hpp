@@ -22,8 +22,11 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/config_namespace.hpp"
+
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 template <class T>
 struct exp_constants;
@@ -128,5 +131,6 @@ inline xsimd::batch<T, Arch> exp_nonpositive(const xsimd::batch<T, Arch>& x) noe
     }
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

@@ -7,10 +7,12 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/view.hpp"
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // Whether rows x cols values, row i at first + i * stride, are all finite. A
 // removed key has weight exactly 0, and 0 * v is 0 unless v is NaN or
@@ -51,5 +53,6 @@ bool flag_nonfinite_rows(const T* acc, index_t ld, index_t rows, index_t cols, u
     return none;
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

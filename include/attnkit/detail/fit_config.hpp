@@ -15,11 +15,13 @@
 #include <omp.h>
 #endif
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/options.hpp"
 #include "attnkit/view.hpp"
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // The tile along a dimension of `extent` elements: `requested`, or `fallback`
 // when requested is 0 (config's "let attnkit choose"), clamped to
@@ -40,5 +42,6 @@ inline int fit_workers([[maybe_unused]] int requested, [[maybe_unused]] index_t 
 #endif
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

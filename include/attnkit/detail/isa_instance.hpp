@@ -3,6 +3,7 @@
 // dispatch is off and the kernels use the ISA the including unit is compiled for.
 #pragma once
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/isa_kernels.hpp"
 #include "attnkit/kernels/blocked.hpp"
 #include "attnkit/kernels/decode.hpp"
@@ -12,6 +13,7 @@
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 template <class T, class Arch>
 void run_simd(const problem<T>& p) {
@@ -25,6 +27,9 @@ void run_simd(const problem<T>& p) {
     });
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
+ATTNKIT_DETAIL_BEGIN_KERNELS_NAMESPACE
+
 template <class Arch>
 void isa_kernels<Arch>::run(const problem<float>& p) {
     run_simd<float, Arch>(p);
@@ -35,5 +40,6 @@ void isa_kernels<Arch>::run(const problem<double>& p) {
     run_simd<double, Arch>(p);
 }
 
+ATTNKIT_DETAIL_END_KERNELS_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

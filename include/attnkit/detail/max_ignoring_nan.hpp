@@ -4,8 +4,11 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/config_namespace.hpp"
+
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // max(m, s) per lane where s is not NaN, m where it is: a NaN score never
 // enters a maximum (it reaches the output through its weight exp(NaN)
@@ -16,5 +19,6 @@ inline xsimd::batch<T, Arch> max_ignoring_nan(const xsimd::batch<T, Arch>& m,
     return xsimd::select(s > m, s, m);
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

@@ -10,11 +10,13 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/max_ignoring_nan.hpp"
 #include "attnkit/view.hpp"
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // S^T[r][q] (+)= sum_{d in [d0, d1)} k_rows[r][d] * qt[d][q] for MR keys and NR
 // vectors of queries; accumulate adds to st instead of overwriting it (the
@@ -141,5 +143,6 @@ inline void with_width(int n, F&& f) {
     }
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

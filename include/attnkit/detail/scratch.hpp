@@ -17,10 +17,12 @@
 #include <limits>
 #include <new>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/view.hpp"
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 // The product of non-negative counts times bytes_each, or std::bad_array_new_length
 // when it does not fit in std::size_t (or a count is negative, which no caller
@@ -57,5 +59,6 @@ private:
     T* data_;
 };
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

@@ -15,6 +15,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/finite.hpp"
 #include "attnkit/detail/fit_config.hpp"
 #include "attnkit/detail/microkernels.hpp"
@@ -26,6 +27,7 @@
 
 namespace attnkit {
 namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 inline constexpr index_t round_up(index_t x, index_t m) noexcept { return (x + m - 1) / m * m; }
 
@@ -274,5 +276,6 @@ private:
     aligned_scratch<unsigned char> repeat_;
 };
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace detail
 }  // namespace attnkit

@@ -23,6 +23,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/decode_engine.hpp"
 #include "attnkit/detail/decode_merge.hpp"
 #include "attnkit/detail/decode_plan.hpp"
@@ -33,6 +34,7 @@
 
 namespace attnkit {
 namespace kernels {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 template <class T, class Arch, class Mask>
 void decode(const problem<T>& p, const Mask& mask) {
@@ -101,5 +103,6 @@ void decode(const problem<T>& p, const Mask& mask) {
 #endif
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace kernels
 }  // namespace attnkit

@@ -3,10 +3,12 @@
 // never a seq_q x seq_kv buffer.
 #pragma once
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/tile_engine.hpp"
 
 namespace attnkit {
 namespace kernels {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 template <class T, class Arch, class Mask>
 void flash(const problem<T>& p, const Mask& mask) {
@@ -16,5 +18,6 @@ void flash(const problem<T>& p, const Mask& mask) {
             for (index_t i0 = 0; i0 < p.seq_q; i0 += engine.block_q()) engine.run(b, h, i0);
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace kernels
 }  // namespace attnkit

@@ -6,12 +6,14 @@
 #include <cmath>
 #include <limits>
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/scratch.hpp"
 #include "attnkit/mask.hpp"
 #include "attnkit/problem.hpp"
 
 namespace attnkit {
 namespace kernels {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 template <class T, class Mask>
 void naive(const problem<T>& p, const Mask& mask) {
@@ -79,5 +81,6 @@ void naive(const problem<T>& p, const Mask& mask) {
     }
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace kernels
 }  // namespace attnkit

@@ -20,11 +20,13 @@
 #include <omp.h>
 #endif
 
+#include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/fit_config.hpp"
 #include "attnkit/detail/tile_engine.hpp"
 
 namespace attnkit {
 namespace kernels {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 template <class T, class Arch, class Mask>
 void parallel(const problem<T>& p, const Mask& mask) {
@@ -58,5 +60,6 @@ void parallel(const problem<T>& p, const Mask& mask) {
     }
 }
 
+ATTNKIT_END_CONFIG_NAMESPACE
 }  // namespace kernels
 }  // namespace attnkit
