@@ -185,9 +185,11 @@ inline std::optional<isa> isa_named(const std::string& name) {
 
 // ---- Fields (each violation raises with the field's dotted name) -------------------
 
-inline const wisdom_json& wisdom_member(const wisdom_json& object, const std::string& object_name,
-                                        const char* field) {
-    const std::string name = object_name.empty() ? field : object_name + "." + field;
+// object_name is a C string, not a std::string: callers bind the result to a
+// reference, and GCC 13's -Wdangling-reference flags any call that also makes
+// a temporary string argument (a false positive, but -Werror builds stop).
+inline const wisdom_json& wisdom_member(const wisdom_json& object, const char* object_name, const char* field) {
+    const std::string name = *object_name ? std::string(object_name) + "." + field : std::string(field);
     const auto it = object.find(field);
     if (it == object.end()) raise(name + " is missing");
     return *it;
