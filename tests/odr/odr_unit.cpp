@@ -4,7 +4,6 @@
 // compiled here, with this unit's flags.
 #include <cmath>
 #include <exception>
-#include <vector>
 
 #include <attnkit/attnkit.hpp>
 #include <attnkit/detail/config_namespace.hpp>
@@ -16,12 +15,18 @@ namespace {
 // Every key has the same k row, so the weights are uniform and out is the
 // mean of the v rows, 1 + 2 + 3 + 4 over 4 = 2.5 in every column, whatever q:
 // float [1, 1, 4, 16] for q, k, v and out, every variant.
+// Plain arrays, not std::vector: the standard library's inline functions have
+// no per-configuration namespace, so a std::vector<float> member used here
+// would be shared with the other units (the plain units ran the AVX-512
+// unit's vector::_M_fill_assign under valgrind), which is not what this test
+// is about.
 int wrong_outputs() {
     constexpr attnkit::index_t seq = 4, dim = 16;
-    std::vector<float> q(seq * dim), k(seq * dim, 0.25f), v(seq * dim), out(seq * dim);
+    float q[seq * dim], k[seq * dim], v[seq * dim], out[seq * dim];
     for (attnkit::index_t n = 0; n < seq * dim; ++n) {
-        q[static_cast<std::size_t>(n)] = static_cast<float>(n % 7) - 3.0f;
-        v[static_cast<std::size_t>(n)] = static_cast<float>(n / dim + 1);
+        q[n] = static_cast<float>(n % 7) - 3.0f;
+        k[n] = 0.25f;
+        v[n] = static_cast<float>(n / dim + 1);
     }
     int wrong = 0;
     for (const attnkit::variant kernel : {attnkit::variant::automatic, attnkit::variant::naive, attnkit::variant::blocked,
@@ -29,10 +34,10 @@ int wrong_outputs() {
         attnkit::options<float> opt;
         opt.kernel = kernel;
         opt.tiles.threads = 2;
-        out.assign(out.size(), -1.0f);
+        for (float& x : out) x = -1.0f;
         try {
-            attnkit::sdpa(attnkit::bhsd(q.data(), 1, 1, seq, dim), attnkit::bhsd(k.data(), 1, 1, seq, dim),
-                          attnkit::bhsd(v.data(), 1, 1, seq, dim), attnkit::bhsd(out.data(), 1, 1, seq, dim), opt);
+            attnkit::sdpa(attnkit::bhsd(&q[0], 1, 1, seq, dim), attnkit::bhsd(&k[0], 1, 1, seq, dim),
+                          attnkit::bhsd(&v[0], 1, 1, seq, dim), attnkit::bhsd(&out[0], 1, 1, seq, dim), opt);
         } catch (const std::exception&) {
             ++wrong;
             continue;
