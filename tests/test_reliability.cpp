@@ -99,6 +99,34 @@ TEMPLATE_TEST_CASE("huge tile sizes with grouped-query attention and a causal ma
     }
 }
 
+// automatic's heuristic for more than 16 query rows counted the work items
+// of a query tile of block_q rows as (seq_q + block_q - 1) / block_q: signed
+// overflow for block_q near INT64_MAX (the fuzzer's whole-range tiles found
+// it under UBSan). Every variant, automatic's choice included, must fit the
+// tile to seq_q first.
+TEMPLATE_TEST_CASE("huge tile sizes with more query rows than decode takes (automatic's heuristic)",
+                   "[reliability][config]", float, double) {
+    using T = TestType;
+    shape s;
+    s.heads_q = 2;
+    s.heads_kv = 2;
+    s.seq_q = 40;
+    s.seq_kv = 33;
+    s.head_dim = 8;
+    s.head_dim_v = 8;
+    rng r(0x15000006);
+    sdpa_case<T> c = make_case<T>(r, s);
+    const expectation e = expect(c);
+    for (const index_t tile : huge_tiles) {
+        for (const int threads : {0, 1, 2, 4}) {
+            c.tiles = {};
+            c.tiles.block_q = c.tiles.block_kv = tile;
+            c.tiles.threads = threads;
+            for (const variant v : kernel_variants()) run_case(c, e, v);
+        }
+    }
+}
+
 // Issue 15, defect 2: parallel allocated one tile engine per requested thread
 // and asked OpenMP for all of them, even with 4 work items (30,000 threads:
 // 597 MB; 100,000: SIGSEGV inside GOMP_parallel; INT_MAX: killed for memory).

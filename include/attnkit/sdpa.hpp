@@ -85,7 +85,9 @@ heuristic_choice heuristic_variant(const problem<T>& p) {
     while (use * 2 <= threads && enough(use * 2)) use *= 2;
     if (use * 2 > threads && use < threads && enough(threads)) use = threads;
     const auto items = [&](index_t block_q) { return (p.seq_q + block_q - 1) / block_q * p.batch * p.heads_q; };
-    index_t block_q = p.tiles.block_q;
+    // A tile taller than seq_q is one tile of seq_q rows (detail/fit_config.hpp),
+    // and items() must not overflow on config's whole range (INT64_MAX).
+    index_t block_q = std::min(p.tiles.block_q, std::max<index_t>(p.seq_q, 1));
     if (block_q == 0) {
         for (const index_t choice : tuning::parallel_block_q_choices) {
             block_q = choice;
