@@ -202,7 +202,8 @@ automatic_plan choose_variant(const problem<T>& p) {
             // For automatic, config.threads is a budget, not a demand: the entry
             // was tuned with that many threads available and may use fewer (a
             // small problem runs faster on 4 threads than on 16).
-            plan.tiles.threads = std::min(r.choice_threads > 0 ? r.choice_threads : plan.budget, plan.budget);
+            // An entry's 0 is the kernel's default: the caller's setting stays.
+            if (r.choice_threads > 0) plan.tiles.threads = std::min(r.choice_threads, plan.budget);
             return plan;
         }
     }
