@@ -57,6 +57,7 @@
 #include "common/benchmark_context.hpp"
 #include "common/flags.hpp"
 #include "common/inputs.hpp"
+#include "common/sdpa_benchmark.hpp"
 #include "common/shape.hpp"
 #include "probes/read_bandwidth.hpp"
 
@@ -76,30 +77,10 @@ void bm_read_bw(benchmark::State& state, int threads) {
 
 template <class T>
 void bm_decode(benchmark::State& state, shape s, attnkit::variant kernel, int threads) {
-    attnkit_bench::inputs<T>& t = attnkit_bench::inputs_for<T>(s);
-    std::fill(t.out.begin(), t.out.end(), std::numeric_limits<T>::quiet_NaN());
-    attnkit::options<T> opt;
-    opt.kernel = kernel;
-    opt.causal_mode = s.mode;
-    opt.tiles.threads = threads;
-    const auto q = t.q_view(), k = t.k_view(), v = t.v_view();
-    const auto out = t.out_view();
     const double bytes = attnkit_bench::kv_bytes(s, sizeof(T));
     const double flop = attnkit_bench::attention_flop(s);
     const double probe = attnkit_bench::read_bandwidth_gbps(threads);
-    try {
-        for (auto _ : state) {
-            attnkit::sdpa<T>(q, k, v, out, opt);
-            benchmark::ClobberMemory();
-        }
-    } catch (const std::exception& e) {
-        state.SkipWithError(e.what());
-        return;
-    }
-    if (!std::all_of(t.out.begin(), t.out.end(), [](T e) { return std::isfinite(e); })) {
-        state.SkipWithError("output has non-finite elements");
-        return;
-    }
+    if (!attnkit_bench::time_sdpa<T>(state, s, kernel, threads)) return;
     using benchmark::Counter;
     state.counters["GBps"] = Counter(bytes * 1e-9, Counter::kIsIterationInvariantRate);
     state.counters["pct_probe"] = Counter(bytes * 1e-9 / probe * 100.0, Counter::kIsIterationInvariantRate);

@@ -50,6 +50,7 @@
 #include "common/benchmark_context.hpp"
 #include "common/flags.hpp"
 #include "common/inputs.hpp"
+#include "common/sdpa_benchmark.hpp"
 #include "common/shape.hpp"
 #include "probes/fma_peak.hpp"
 
@@ -80,40 +81,10 @@ bool uses_threads(attnkit::variant v) {
 }
 
 template <class T>
-bool all_finite(const attnkit_bench::aligned_vector<T>& x) {
-    return std::all_of(x.begin(), x.end(), [](T e) { return std::isfinite(e); });
-}
-
-template <class T>
 void bm_sdpa(benchmark::State& state, shape s, attnkit::variant kernel, int threads) {
-    attnkit_bench::inputs<T>& t = attnkit_bench::inputs_for<T>(s);
-    // NaN everywhere, so the finiteness check below also catches elements the
-    // kernel never wrote.
-    std::fill(t.out.begin(), t.out.end(), std::numeric_limits<T>::quiet_NaN());
-
-    attnkit::options<T> opt;
-    opt.kernel = kernel;
-    opt.causal_mode = s.mode;
-    opt.tiles.threads = threads;
-    const auto q = t.q_view(), k = t.k_view(), v = t.v_view();
-    const auto out = t.out_view();
-
     const double flop = attnkit_bench::attention_flop(s);
     const double peak = attnkit_bench::fma_peak_gflops(attnkit_bench::dtype_of<T>(), threads);
-
-    try {
-        for (auto _ : state) {
-            attnkit::sdpa<T>(q, k, v, out, opt);
-            benchmark::ClobberMemory();
-        }
-    } catch (const std::exception& e) {  // a variant that is not implemented yet
-        state.SkipWithError(e.what());
-        return;
-    }
-    if (!all_finite(t.out)) {
-        state.SkipWithError("output has non-finite elements");
-        return;
-    }
+    if (!attnkit_bench::time_sdpa<T>(state, s, kernel, threads)) return;
     using benchmark::Counter;
     state.counters["GFLOPS"] = Counter(flop * 1e-9, Counter::kIsIterationInvariantRate);
     state.counters["pct_peak"] = Counter(flop * 1e-9 / peak * 100.0, Counter::kIsIterationInvariantRate);
