@@ -32,11 +32,13 @@ std::string wisdom_path(const campaign_options& o) {
     return o.wisdom_path.empty() ? out_path(o, "wisdom.jsonl") : o.wisdom_path;
 }
 
-// Expected relative cost of a problem, for the ETA: its FLOP (at least a floor
-// for the per-call overheads of tiny problems).
-double weight(const problem& p) {
+// Expected relative cost of a problem, for the ETA: a measurement lasts at
+// least its repetitions of repetition_seconds, more when one call is longer
+// (its FLOP at a rough 20 GFLOP/s per call, doubled for double).
+double weight(const problem& p, const measure_options& m) {
     const double scale = p.type == attnkit_bench::dtype::f64 ? 2.0 : 1.0;
-    return scale * std::max(attnkit_bench::attention_flop(p.s), 5e7);
+    const double call = scale * attnkit_bench::attention_flop(p.s) / 20e9;
+    return std::max(m.repetition_seconds, call) * m.min_repetitions;
 }
 
 std::string ms(double seconds) {
@@ -46,11 +48,15 @@ std::string ms(double seconds) {
 }
 
 // Winner against default in alternating rounds: per round one full
-// measurement of each, in alternating order; returns the paired ratios
-// default / winner.
-std::vector<double> paired_ratios(attention_runner& runner, const attention_config& winner,
-                                  const std::string& winner_key, const attention_config& fallback, int rounds) {
-    std::vector<double> ratios;
+// measurement of each, in alternating order.
+struct paired_rounds {
+    std::vector<double> ratios;            // default / winner, per round
+    std::vector<double> winner, fallback;  // each round's medians
+};
+
+paired_rounds pair_up(attention_runner& runner, const attention_config& winner, const std::string& winner_key,
+                      const attention_config& fallback, int rounds) {
+    paired_rounds out;
     const int reps = runner.options().min_repetitions;
     for (int r = 0; r < rounds; ++r) {
         double w = 0, d = 0;
@@ -61,9 +67,11 @@ std::vector<double> paired_ratios(attention_runner& runner, const attention_conf
             d = runner.measure(fallback, "automatic", reps).median;
             w = runner.measure(winner, winner_key, reps).median;
         }
-        ratios.push_back(d / w);
+        out.ratios.push_back(d / w);
+        out.winner.push_back(w);
+        out.fallback.push_back(d);
     }
-    return ratios;
+    return out;
 }
 
 problem_result tune_one(const problem& p, const campaign_options& o, jsonl_writer& records, jsonl_writer* sweep,
@@ -150,14 +158,17 @@ problem_result tune_one(const problem& p, const campaign_options& o, jsonl_write
     const attention_config winner = to_attention(space, found.best, p.type);
     const std::string winner_key = space.key(found.best);
     bar.update(done_before + share, p.name + ": confirming the winner against the default");
-    const std::vector<double> ratios = paired_ratios(runner, winner, winner_key, automatic, o.confirm_rounds);
-    r.speedup = search::median(ratios);
-    r.speedup_ci = search::median_confidence_interval(ratios);
-    const search::measurement best = runner.measure(winner, winner_key, o.measure.min_repetitions);
+    const paired_rounds rounds = pair_up(runner, winner, winner_key, automatic, o.confirm_rounds);
+    r.speedup = search::median(rounds.ratios);
+    r.speedup_ci = search::median_confidence_interval(rounds.ratios);
+    // The reported medians are those of the paired rounds, so that the two
+    // times and their ratio describe the same minutes of a shared machine.
+    r.default_median = search::median(rounds.fallback);
+    r.default_ci = search::median_confidence_interval(rounds.fallback);
     if (r.speedup > 1.0) {
         r.best = winner;
-        r.best_median = best.median;
-        r.best_ci = best.ci;
+        r.best_median = search::median(rounds.winner);
+        r.best_ci = search::median_confidence_interval(rounds.winner);
     } else {
         // Not faster than the default in the paired comparison: keep the
         // default (as its explicit configuration, so that automatic with
@@ -211,14 +222,14 @@ std::vector<problem_result> run_campaign(const std::vector<problem>& problems, c
                    {"machine", machine_json()}});
 
     double total = 0;
-    for (const problem& p : problems) total += weight(p);
+    for (const problem& p : problems) total += weight(p, o.measure);
     progress bar(total, o.quiet);
     std::vector<problem_result> results;
     double done = 0;
     const std::string wisdom = wisdom_path(o);
     for (std::size_t i = 0; i < problems.size(); ++i) {
         const problem& p = problems[i];
-        const double share = weight(p);
+        const double share = weight(p, o.measure);
         const std::string counter = "[" + std::to_string(i + 1) + "/" + std::to_string(problems.size()) + "] ";
         std::optional<problem_result> stored;
         if (o.reuse_wisdom && !o.sweep) stored = find_in_wisdom(wisdom, p, o.space.thread_budget);
