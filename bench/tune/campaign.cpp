@@ -351,12 +351,33 @@ void write_summary(const std::vector<problem_result>& results, const campaign_op
               {"thread_budget", o.space.thread_budget},
               {"allow_precision_change", o.space.allow_precision_change},
               {"problems", json::array()}};
+    // Campaigns into one directory accumulate: the problems of an earlier
+    // summary that this run did not cover are kept (this run's replace theirs).
+    std::vector<json> problems;
+    {
+        std::ifstream previous(out_path(o, "summary.json"));
+        if (previous) {
+            try {
+                const json old = json::parse(previous);
+                for (const json& p : old.at("problems")) {
+                    bool covered = false;
+                    for (const auto& r : results) covered = covered || p.value("name", std::string()) == r.p.name;
+                    if (!covered) problems.push_back(p);
+                }
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "attnkit-tune: the previous %s is not readable (%s): replaced\n",
+                             out_path(o, "summary.json").c_str(), e.what());
+                problems.clear();
+            }
+        }
+    }
+    for (const auto& r : results) problems.push_back(result_json(r));
     double log_sum = 0;
     int study = 0;
-    for (const auto& r : results) {
-        j["problems"].push_back(result_json(r));
-        if (r.p.set == "study") {
-            log_sum += std::log(r.speedup);
+    for (const json& p : problems) {
+        j["problems"].push_back(p);
+        if (p.value("set", std::string()) == "study" && p.value("speedup", 0.0) > 0) {
+            log_sum += std::log(p["speedup"].get<double>());
             ++study;
         }
     }
@@ -372,7 +393,8 @@ void write_summary(const std::vector<problem_result>& results, const campaign_op
     md << "# attnkit-tune summary\n\n" << "Command: `" << o.command_line << "`  \n"
        << "Commit " << attnkit_bench::git_commit() << (attnkit_bench::git_dirty() ? " (dirty)" : "") << ", "
        << attnkit_bench::cpu_model() << ", thread budget " << o.space.thread_budget << ", strategy "
-       << (o.sweep ? "exhaustive" : o.strategy) << ", budget " << o.budget << ", seed " << o.seed << ".\n\n"
+       << (o.sweep ? "exhaustive" : o.strategy) << ", budget " << o.budget << ", seed " << o.seed
+       << ". This run's problems (summary.json holds every problem tuned into this directory):\n\n"
        << summary_table(results);
     if (study) md << "\nGeometric mean speed-up over the default on the study's square shapes: "
                   << std::exp(log_sum / study) << "x\n";

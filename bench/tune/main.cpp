@@ -45,7 +45,7 @@ int main(int argc, char** argv) try {
     bool no_reuse = false;
     std::string genetic_text;
 
-    app.add_option("--set", sets, "Problem sets: study, transformer, decode (repeatable)")
+    app.add_option("--set", sets, "Problem sets: study, transformer, decode, prefill (repeatable)")
         ->check(CLI::IsMember(problem_set_names()));
     app.add_option("--shape", shapes, "A problem B,Hq,Hkv,Sq,Skv,D[,causal] (repeatable; causal: none, top_left, "
                                       "bottom_right)");

@@ -27,7 +27,7 @@ bool wanted(const std::vector<dtype>& dtypes, dtype t) {
 
 }  // namespace
 
-std::vector<std::string> problem_set_names() { return {"study", "transformer", "decode"}; }
+std::vector<std::string> problem_set_names() { return {"study", "transformer", "decode", "prefill"}; }
 
 std::vector<problem> problem_set(const std::string& set, const std::vector<dtype>& dtypes) {
     std::vector<problem> out;
@@ -45,6 +45,10 @@ std::vector<problem> problem_set(const std::string& set, const std::vector<dtype
         add(named(set, attnkit_bench::square(1, 16, 2048, 128), dtype::f32));
         add(named(set, {1, 16, 4, 2048, 2048, 128, 128, causal::top_left}, dtype::f32));
         add(named(set, attnkit_bench::square(1, 16, 1024, 128), dtype::f64));
+    } else if (set == "prefill") {
+        add(named(set, attnkit_bench::square(1, 8, 512, 64), dtype::f32));
+        add(named(set, attnkit_bench::square(1, 8, 512, 64, causal::top_left), dtype::f32));
+        add(named(set, {1, 8, 2, 512, 512, 128, 128, causal::top_left}, dtype::f32));
     } else if (set == "decode") {
         add(named(set, {1, 32, 8, 1, 4096, 128, 128, causal::none}, dtype::f32));
         add(named(set, {1, 32, 32, 1, 4096, 128, 128, causal::none}, dtype::f32));

@@ -8,6 +8,9 @@
 //                float32, and S1024 D128 in float64
 //   decode       a few query rows against a KV cache: Sq 1 and 16, GQA 32/8,
 //                MHA, 4096 keys, D128, bottom-right causal for Sq 16
+//   prefill      small transformer prefill shapes for a quick campaign on a
+//                few cores (./scripts/main): B1 H8 S512 D64 full and causal,
+//                GQA 8/2 S512 D128 causal, float32
 #pragma once
 
 #include <string>

@@ -25,6 +25,11 @@ after=$(wc -l <"$dir/a/records.jsonl")
 [[ $((after - before)) == 1 ]] || fail "the second run timed something ($((after - before - 1)) new records)"
 grep -q "from wisdom" "$dir/second.txt" || fail "the second run's summary does not say 'from wisdom'"
 
+# A second problem into the same directory: the summary keeps both.
+"$tune" --shape 1,1,1,16,16,16 --dtype f32 --threads 2 --repetitions 3 --max-repetitions 3 --repetition-ms 1 \
+    --quiet --budget 2 --out "$dir/a" >/dev/null
+[[ $(grep -c '"name": "shape/f32/' "$dir/a/summary.json") == 2 ]] || fail "summary.json should hold both problems"
+
 # A sweep, then its simulation.
 "$tune" "${quick[@]}" --sweep --out "$dir/sweep" >/dev/null
 [[ -s "$dir/sweep/sweep.jsonl" ]] || fail "no sweep.jsonl"

@@ -23,7 +23,7 @@ TEST_CASE("the study set is the seed's square problems in float32 and float64", 
 
 TEST_CASE("an unknown set is an error naming the known ones", "[problems]") {
     CHECK_THROWS_WITH(attnkit_tune::problem_set("bogus"),
-                      "unknown problem set 'bogus' (known: study, transformer, decode)");
+                      "unknown problem set 'bogus' (known: study, transformer, decode, prefill)");
 }
 
 TEST_CASE("a shape on the command line is B,Hq,Hkv,Sq,Skv,D and an optional causal mode", "[problems]") {
