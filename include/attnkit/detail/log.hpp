@@ -44,7 +44,8 @@ inline bool logs(log_level level) noexcept {
 inline void log_line(log_level level, const std::string& message) {
     if (!logs(level)) return;
     const std::string line = "attnkit: " + message + "\n";
-    std::fputs(line.c_str(), stderr);
+    // A failed write to stderr has nowhere to be reported: ignored on purpose.
+    (void)std::fputs(line.c_str(), stderr);
 }
 
 }  // namespace attnkit::process_wide
