@@ -62,17 +62,8 @@ using attnkit_bench::dtype;
 using attnkit_bench::shape;
 using attnkit_bench::square;
 
-const char* variant_name(attnkit::variant v) {
-    switch (v) {
-        case attnkit::variant::naive: return "naive";
-        case attnkit::variant::blocked: return "blocked";
-        case attnkit::variant::flash: return "flash";
-        case attnkit::variant::parallel: return "parallel";
-        case attnkit::variant::automatic: return "automatic";
-        case attnkit::variant::decode: return "decode";
-    }
-    return "unknown";
-}
+// The library's own names (validate.hpp), as in every error message.
+using attnkit::detail::variant_name;
 
 // Variants that use options.tiles.threads; the others run on one thread and
 // are registered with threads:1 only.

@@ -1,5 +1,7 @@
 #include "attention_space.hpp"
 
+#include <attnkit/validate.hpp>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -35,17 +37,7 @@ std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; 
 
 }  // namespace
 
-const char* variant_name(variant v) {
-    switch (v) {
-        case variant::automatic: return "automatic";
-        case variant::naive: return "naive";
-        case variant::blocked: return "blocked";
-        case variant::parallel: return "parallel";
-        case variant::flash: return "flash";
-        case variant::decode: return "decode";
-    }
-    return "unknown";
-}
+const char* variant_name(variant v) { return attnkit::detail::variant_name(v); }
 
 variant parse_variant(const std::string& name) {
     for (const variant v : {variant::automatic, variant::naive, variant::blocked, variant::parallel, variant::flash,

@@ -35,6 +35,7 @@ struct attention_config {
     attnkit_bench::dtype type = attnkit_bench::dtype::f32;
 };
 
+// The library's names of the variants (attnkit::detail::variant_name).
 const char* variant_name(attnkit::variant v);
 attnkit::variant parse_variant(const std::string& name);  // throws std::invalid_argument
 
