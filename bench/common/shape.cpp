@@ -1,5 +1,7 @@
 #include "common/shape.hpp"
 
+#include <attnkit/sdpa.hpp>
+
 #include <cstdlib>
 #include <stdexcept>
 #include <vector>
@@ -11,14 +13,8 @@ shape square(attnkit::index_t batch, attnkit::index_t heads, attnkit::index_t se
     return {batch, heads, heads, seq, seq, dim, dim, mode};
 }
 
-const char* causal_name(attnkit::causal mode) {
-    switch (mode) {
-        case attnkit::causal::none: return "none";
-        case attnkit::causal::top_left: return "top_left";
-        case attnkit::causal::bottom_right: return "bottom_right";
-    }
-    return "unknown";
-}
+// The library's names (the wisdom files' and messages'), not a copy of them.
+const char* causal_name(attnkit::causal mode) { return attnkit::detail::causal_name(mode); }
 
 std::optional<attnkit::causal> parse_causal(const std::string& text) {
     if (text == "none" || text == "full") return attnkit::causal::none;
