@@ -321,6 +321,74 @@ int check_wisdom(const std::vector<problem>& problems, const campaign_options& o
     return failures;
 }
 
+int compare_runs(const std::vector<problem>& problems, const campaign_options& o, const std::string& other_wisdom,
+                 double tolerance) {
+    const std::string wisdom = wisdom_path(o);
+    json out = {{"tool", "attnkit-tune --compare-wisdom"},
+                {"command", o.command_line},
+                {"time", utc_now()},
+                {"commit", attnkit_bench::git_commit()},
+                {"machine", machine_json()},
+                {"wisdom_a", wisdom},
+                {"wisdom_b", other_wisdom},
+                {"tolerance", tolerance},
+                {"problems", json::array()}};
+    std::printf("| problem | run A's configuration | run B's configuration | B / A (paired median) | within %.0f %% |\n"
+                "|---|---|---|---|---|\n",
+                tolerance * 100);
+    int compared = 0, within = 0, same = 0;
+    for (const problem& p : problems) {
+        const std::optional<problem_result> a = find_in_wisdom(wisdom, p, o.space.thread_budget);
+        const std::optional<problem_result> b = find_in_wisdom(other_wisdom, p, o.space.thread_budget);
+        if (!a || !b) continue;
+        ++compared;
+        const std::string key_a = "A:" + describe(a->best), key_b = "B:" + describe(b->best);
+        double ratio = 1.0;
+        std::vector<double> ratios;
+        if (describe(a->best) == describe(b->best)) {
+            ++same;  // one configuration: nothing to time, the two runs agree exactly
+        } else {
+            // The two choices timed alternately in one process, so that the
+            // host's drift between the two campaigns does not enter the ratio.
+            attention_runner runner(p, o.measure, {});
+            const int reps = o.measure.min_repetitions;
+            for (int round = 0; round < std::max(o.confirm_rounds, 3); ++round) {
+                double ta = 0, tb = 0;
+                if (round % 2 == 0) {
+                    ta = runner.measure(a->best, key_a, reps).median;
+                    tb = runner.measure(b->best, key_b, reps).median;
+                } else {
+                    tb = runner.measure(b->best, key_b, reps).median;
+                    ta = runner.measure(a->best, key_a, reps).median;
+                }
+                ratios.push_back(tb / ta);
+            }
+            ratio = search::median(ratios);
+        }
+        const bool ok = std::abs(ratio - 1.0) <= tolerance;
+        within += ok ? 1 : 0;
+        std::printf("| %s | %s | %s | %.3f%s | %s |\n", p.name.c_str(), describe(a->best).c_str(),
+                    describe(b->best).c_str(), ratio, ratios.empty() ? " (same)" : "", ok ? "yes" : "no");
+        out["problems"].push_back({{"name", p.name},
+                                   {"a", to_json(a->best)},
+                                   {"b", to_json(b->best)},
+                                   {"same_configuration", ratios.empty()},
+                                   {"b_over_a", ratio},
+                                   {"ratios", ratios},
+                                   {"within_tolerance", ok}});
+    }
+    out["compared"] = compared;
+    out["same_configuration"] = same;
+    out["within_tolerance"] = within;
+    std::printf("\nthe two runs' choices within %.0f %% of each other on %d of %d problems (the same configuration "
+                "on %d)\n",
+                tolerance * 100, within, compared, same);
+    std::filesystem::create_directories(o.out_dir);
+    std::ofstream f(out_path(o, "compare_runs.json"));
+    f << out.dump(1) << '\n';
+    return compared - within;
+}
+
 std::string summary_table(const std::vector<problem_result>& results) {
     std::string t =
         "| problem | tuned configuration | median | 95% CI | default configuration | default median | speed-up "

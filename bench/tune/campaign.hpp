@@ -84,6 +84,15 @@ std::vector<problem_result> run_campaign(const std::vector<problem>& problems, c
 // slower than the tuned configuration.
 int check_wisdom(const std::vector<problem>& problems, const campaign_options& options, double tolerance = 0.02);
 
+// --compare-wisdom OTHER: two independent campaigns judged against each
+// other. For each problem both wisdom files hold (this run's and OTHER), the
+// two chosen configurations are timed alternately in paired rounds in this
+// one process; prints and writes <out_dir>/compare_runs.json; returns the
+// number of problems whose paired median ratio is more than `tolerance` from 1
+// (the same configuration in both counts as within, untimed).
+int compare_runs(const std::vector<problem>& problems, const campaign_options& options, const std::string& other_wisdom,
+                 double tolerance = 0.02);
+
 // summary.json and summary.md in out_dir.
 void write_summary(const std::vector<problem_result>& results, const campaign_options& options);
 

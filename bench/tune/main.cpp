@@ -86,6 +86,11 @@ int main(int argc, char** argv) try {
     app.add_flag("--check-wisdom", check,
                  "Instead of tuning: time automatic without and with the wisdom file against the tuned "
                  "configurations (paired rounds); exit status 3 if automatic with wisdom is >2% slower anywhere");
+    std::string compare_with;
+    app.add_option("--compare-wisdom", compare_with,
+                   "Instead of tuning: time this run's choices (--out's or --wisdom's wisdom) against those of another "
+                   "run's wisdom file, alternately in one process; exit status 3 if any differ by more than 2%")
+        ->check(CLI::ExistingFile);
     auto* simulate = app.add_option("--simulate", simulate_files,
                                     "Score the strategies on recorded sweeps (sweep.jsonl files) instead of tuning")
                          ->check(CLI::ExistingFile);
@@ -155,6 +160,7 @@ int main(int argc, char** argv) try {
 
     initialize_benchmark_library(argv[0]);
     if (check) return check_wisdom(problems, o) > 0 ? 3 : 0;
+    if (!compare_with.empty()) return compare_runs(problems, o, compare_with) > 0 ? 3 : 0;
     const auto results = run_campaign(problems, o);
     write_summary(results, o);
     std::printf("%s", summary_table(results).c_str());

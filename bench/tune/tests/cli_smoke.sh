@@ -2,7 +2,7 @@
 # attnkit-tune end to end on a tiny problem (ctest): a campaign writes wisdom,
 # records and a summary; a second run with the same key times nothing; a sweep
 # records every configuration and --simulate replays it; bad input fails with
-# a message. Behaviour only: no timing is asserted.
+# a message; two runs' choices are compared. Behaviour only: no timing is asserted.
 #   cli_smoke.sh <attnkit-tune> <scratch dir>
 set -euo pipefail
 tune="$1"
@@ -29,6 +29,15 @@ grep -q "from wisdom" "$dir/second.txt" || fail "the second run's summary does n
 "$tune" --shape 1,1,1,16,16,16 --dtype f32 --threads 2 --repetitions 3 --max-repetitions 3 --repetition-ms 1 \
     --quiet --budget 2 --out "$dir/a" >/dev/null
 [[ $(grep -c '"name": "shape/f32/' "$dir/a/summary.json") == 2 ]] || fail "summary.json should hold both problems"
+
+# A second, independent campaign (another seed), then the two runs' choices
+# compared in one process: every problem both hold is reported.
+"$tune" "${quick[@]}" --budget 4 --seed 2 --out "$dir/b" >/dev/null
+status=0
+"$tune" "${quick[@]}" --out "$dir/a" --compare-wisdom "$dir/b/wisdom.jsonl" >"$dir/compare.txt" || status=$?
+[[ $status == 0 || $status == 3 ]] || fail "--compare-wisdom failed with status $status"
+grep -q '"compared": 1' "$dir/a/compare_runs.json" || fail "compare_runs.json should compare one problem"
+grep -q "of 1 problems" "$dir/compare.txt" || fail "--compare-wisdom printed no verdict"
 
 # A sweep, then its simulation.
 "$tune" "${quick[@]}" --sweep --out "$dir/sweep" >/dev/null
