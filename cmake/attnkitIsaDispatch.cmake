@@ -20,7 +20,9 @@
 #   aarch64  neon    (none)                              xsimd::neon64
 #
 # <target> must be an executable or a library with sources (not INTERFACE), and
-# must link attnkit::attnkit itself (this function leaves its link line alone).
+# must link attnkit::attnkit itself, directly or through a library that links it
+# (this function leaves its link line alone; configuring fails with a message
+# naming the target when, at the end of its directory, it does not).
 # Without this function, attnkit uses the instruction set that the including
 # translation unit is compiled for.
 #
@@ -28,6 +30,68 @@
 # add_subdirectory users) and by attnkitConfig.cmake (for find_package users).
 
 include_guard(GLOBAL)
+
+# True in <out> when <target> links attnkit (attnkit::attnkit, its alias target
+# or the imported one) directly or through the usage requirements of the
+# targets it links. Generator expressions are not searched (a static library's
+# PRIVATE links, $<LINK_ONLY:...>, carry no include directories anyway).
+function(_attnkit_links_attnkit target out)
+    set(_pending "${target}")
+    set(_seen "")
+    set(_found FALSE)
+    while(_pending AND NOT _found)
+        list(POP_FRONT _pending _item)
+        if(_item IN_LIST _seen OR NOT TARGET "${_item}")
+            continue()
+        endif()
+        list(APPEND _seen "${_item}")
+        get_target_property(_aliased "${_item}" ALIASED_TARGET)
+        if(_aliased)
+            list(APPEND _pending "${_aliased}")
+            continue()
+        endif()
+        if(_item STREQUAL "attnkit::attnkit")
+            set(_found TRUE)
+            break()
+        endif()
+        get_target_property(_imported "${_item}" IMPORTED)
+        if(NOT _imported AND TARGET attnkit::attnkit)
+            get_target_property(_attnkit attnkit::attnkit ALIASED_TARGET)
+            if(_item STREQUAL _attnkit)
+                set(_found TRUE)
+                break()
+            endif()
+        endif()
+        get_target_property(_type "${_item}" TYPE)
+        set(_links "")
+        if(NOT _imported AND NOT _type STREQUAL "INTERFACE_LIBRARY")
+            get_target_property(_direct "${_item}" LINK_LIBRARIES)
+            if(_direct)
+                list(APPEND _links ${_direct})
+            endif()
+        endif()
+        get_target_property(_interface "${_item}" INTERFACE_LINK_LIBRARIES)
+        if(_interface)
+            list(APPEND _links ${_interface})
+        endif()
+        foreach(_link IN LISTS _links)
+            if(NOT _link MATCHES "\\$<")
+                list(APPEND _pending "${_link}")
+            endif()
+        endforeach()
+    endwhile()
+    set(${out} ${_found} PARENT_SCOPE)
+endfunction()
+
+function(_attnkit_isa_dispatch_check_link target)
+    _attnkit_links_attnkit("${target}" _links)
+    if(NOT _links)
+        message(FATAL_ERROR "attnkit_add_isa_dispatch: `${target}` does not link attnkit::attnkit, so its "
+                            "generated ISA units cannot find <attnkit/attnkit.hpp>; add "
+                            "`target_link_libraries(${target} PRIVATE attnkit::attnkit)` (directly or "
+                            "through a library that links it)")
+    endif()
+endfunction()
 
 function(attnkit_add_isa_dispatch target)
     if(ARGC GREATER 1)
@@ -45,6 +109,12 @@ function(attnkit_add_isa_dispatch target)
     if(_imported)
         message(FATAL_ERROR "attnkit_add_isa_dispatch: `${target}` is an imported target")
     endif()
+
+    # The generated units include attnkit's headers, which reach <target> only
+    # through attnkit::attnkit: checked once the directory is configured (the
+    # link may come after this call), not when the build fails on the include.
+    cmake_language(EVAL CODE "cmake_language(DEFER DIRECTORY [[${CMAKE_CURRENT_SOURCE_DIR}]]
+                              CALL _attnkit_isa_dispatch_check_link [[${target}]])")
 
     # The flags below are GCC/Clang spellings.
     if(NOT CMAKE_CXX_COMPILER_ID MATCHES "^(GNU|Clang|AppleClang|IntelLLVM)$"

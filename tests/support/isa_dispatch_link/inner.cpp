@@ -1,0 +1,1 @@
+int attnkit_isa_dispatch_link_inner() { return 0; }
