@@ -95,6 +95,13 @@ if(MODE STREQUAL "install")
     file(COPY "${CONSUMER_SOURCE_DIR}/CMakeLists.txt" "${CONSUMER_SOURCE_DIR}/main.cpp"
          DESTINATION "${_work}/my_app")
 elseif(MODE STREQUAL "pkg_config")
+    foreach(_tool IN ITEMS pkg-config g++)
+        find_program(_found_${_tool} NAMES ${_tool})
+        if(NOT _found_${_tool})
+            message(FATAL_ERROR "consumer.readme_pkg_config: `${_tool}` not found, which the README's commands run: "
+                                "apt-get install ${_tool}")
+        endif()
+    endforeach()
     step("install this build into ${_prefix}"
          "${CMAKE_COMMAND}" --install "${ATTNKIT_BINARY_DIR}" --prefix "${_prefix}")
     configure_file("${CONSUMER_SOURCE_DIR}/api_checks.cpp" "${_work}/app.cpp" COPYONLY)
