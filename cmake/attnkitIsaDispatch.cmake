@@ -6,7 +6,7 @@
 #
 # For each instruction set this adds to <target> one generated source file,
 #
-#   #include <attnkit/detail/isa_instance.hpp>
+#   #include <attnkit/isa_instance.hpp>
 #   template struct attnkit::detail::isa_kernels<ARCH_TYPE>;
 #
 # compiled with that instruction set's flags (per-source COMPILE_OPTIONS: the
@@ -123,7 +123,9 @@ function(attnkit_add_isa_dispatch target)
                             "(GCC- or Clang-style flags are needed)")
     endif()
 
-    # Each entry: name|arch type|flags separated by spaces.
+    # Each entry: name|arch type|flags separated by spaces: the rows of the ISA
+    # table, include/attnkit/detail/isa_table.hpp (the ctest test
+    # lint.isa_table checks this copy against it).
     #
     # Narrowest first, on purpose. Inline functions that are not inlined (from
     # the standard library, say) get a copy in every unit that uses them, each
@@ -131,23 +133,25 @@ function(attnkit_add_isa_dispatch target)
     # link order. The target's own sources come first, then these units in this
     # order, so the copy kept is never wider than any of its callers: no AVX
     # instruction can leak into the SSE2 path through a shared inline function.
+    set(_x86_isas
+        "sse2|xsimd::sse2|"
+        "avx2|xsimd::fma3<xsimd::avx2>|-mavx2 -mfma"
+        "avx512|xsimd::avx512bw|-mavx512f -mavx512cd -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma")
+    set(_aarch64_isas
+        "neon|xsimd::neon64|")
     set(_isas "")
     if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
-        set(_avx512_flags "-mavx512f -mavx512cd -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma")
+        set(_isas ${_x86_isas})
         # GCC before 13 warns about its own AVX-512 intrinsics (the `__Y = __Y`
         # of _mm512_undefined_*, GCC bug 105593; -Wmaybe-uninitialized when
         # optimising, -Wuninitialized under the sanitizers): silence that false
         # positive in the generated unit, which holds no code of the caller's.
         # The same kernels still get both warnings in the SSE2 and AVX2 units.
         if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
-            string(APPEND _avx512_flags " -Wno-uninitialized -Wno-maybe-uninitialized")
+            list(TRANSFORM _isas APPEND " -Wno-uninitialized -Wno-maybe-uninitialized" REGEX "^avx512[|]")
         endif()
-        list(APPEND _isas
-             "sse2|xsimd::sse2|"
-             "avx2|xsimd::fma3<xsimd::avx2>|-mavx2 -mfma"
-             "avx512|xsimd::avx512bw|${_avx512_flags}")
     elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
-        list(APPEND _isas "neon|xsimd::neon64|")
+        set(_isas ${_aarch64_isas})
     else()
         message(FATAL_ERROR "attnkit_add_isa_dispatch: no instruction sets known for processor "
                             "`${CMAKE_SYSTEM_PROCESSOR}` (x86_64 and aarch64 are supported)")
@@ -174,7 +178,7 @@ function(attnkit_add_isa_dispatch target)
 
         set(_source "${_dir}/isa_${_name}.cpp")
         file(CONFIGURE OUTPUT "${_source}"
-             CONTENT "#include <attnkit/detail/isa_instance.hpp>\ntemplate struct attnkit::detail::isa_kernels<@ATTNKIT_ISA_ARCH_TYPE@>;\n"
+             CONTENT "#include <attnkit/isa_instance.hpp>\ntemplate struct attnkit::detail::isa_kernels<@ATTNKIT_ISA_ARCH_TYPE@>;\n"
              @ONLY)
         target_sources("${target}" PRIVATE "${_source}")
         # Source properties are directory-scoped: attach them where the target lives.

@@ -52,11 +52,13 @@ case "$(uname -m)" in
     x86_64 | amd64)
         common+=(-DATTNKIT_ISA_DISPATCH=1 -DATTNKIT_HAVE_ISA_SSE2=1 -DATTNKIT_HAVE_ISA_AVX2=1
                  -DATTNKIT_HAVE_ISA_AVX512=1)
+        # The x86 rows of the ISA table (include/attnkit/detail/isa_table.hpp;
+        # the ctest test lint.isa_table checks this copy against it).
         for isa in "sse2|xsimd::sse2|" "avx2|xsimd::fma3<xsimd::avx2>|-mavx2 -mfma" \
                    "avx512|xsimd::avx512bw|-mavx512f -mavx512cd -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma"; do
             IFS='|' read -r name arch flags <<<"$isa"
             src="$OUT/obj/isa_$name.cpp"
-            text="#include <attnkit/detail/isa_instance.hpp>
+            text="#include <attnkit/isa_instance.hpp>
 template struct attnkit::detail::isa_kernels<$arch>;"
             [[ -f "$src" && "$(cat "$src")" == "$text" ]] || printf '%s\n' "$text" >"$src"
             units+=("isa_$name|$src|${san[*]} $flags|fuzz/coverage_allowlist.txt")

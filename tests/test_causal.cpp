@@ -11,7 +11,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <attnkit/detail/mask.hpp>
+
+#include "../bench/common/flop.hpp"
 #include "support/case.hpp"
+#include "support/oracle.hpp"
 #include "support/random.hpp"
 #include "support/variants.hpp"
 
@@ -217,4 +221,54 @@ TEMPLATE_TEST_CASE("causal rows never read keys they do not see", "[causal]", fl
             }
         });
     }
+}
+
+// The causal mask is one policy (detail/mask.hpp's causal_mask) that both
+// engines, the naive kernel and the FLOP count of the benchmarks use: its
+// visible range per row is the oracle's rule, its tile cut is exact, and the
+// benchmarks' pair count (bench/common/flop.hpp, which must stay free of
+// attnkit's types for bench/ab) agrees with it.
+TEST_CASE("causal_mask: the rule, the tile cut and the pair count of every mode", "[causal][mask]") {
+    using attnkit::detail::causal_mask;
+    for (const causal mode : {causal::none, causal::top_left, causal::bottom_right})
+        for (const index_t seq_q : {0, 1, 3, 8, 13})
+            for (const index_t seq_kv : {0, 1, 5, 8, 21}) {
+                INFO("causal " << causal_name(mode) << ", seq_q " << seq_q << ", seq_kv " << seq_kv);
+                const causal_mask mask{attnkit::detail::causal_offset(mode, seq_q, seq_kv), seq_kv};
+                double pairs = 0;
+                for (index_t i = 0; i < seq_q; ++i) {
+                    index_t seen = 0;
+                    for (index_t j = 0; j < seq_kv; ++j) {
+                        const bool visible = oracle_detail::causally_visible(mode, i, j, seq_q, seq_kv);
+                        CHECK(visible == (j < mask.visible_end(i)));
+                        seen += visible ? 1 : 0;
+                    }
+                    pairs += double(seen);
+                    // A tile from row i over keys [0, key_end) needs the cut iff row i misses one of them.
+                    for (index_t key_end = 1; key_end <= seq_kv; ++key_end)
+                        CHECK(mask.cuts(i, key_end) == (mask.visible_end(i) < key_end));
+                }
+                CHECK(mask.visible_pairs(seq_q) == pairs);
+                CHECK(attnkit_bench::visible_pairs(seq_q, seq_kv, mode != causal::none,
+                                                   mode == causal::bottom_right ? seq_kv - seq_q : 0) == pairs);
+            }
+}
+
+TEST_CASE("causal_mask: apply and apply_row hide exactly the keys past each row's limit", "[causal][mask]") {
+    using attnkit::detail::causal_mask;
+    constexpr float neg_inf = -std::numeric_limits<float>::infinity();
+    const causal_mask mask{attnkit::detail::causal_offset(causal::bottom_right, 6, 9), 9};
+    const index_t i0 = 1, width = 4, j0 = 2, keys = 6, ld = 5;
+    std::vector<float> tile(static_cast<std::size_t>(keys * ld), 1.0f), rows = tile;
+    mask.apply(tile.data(), ld, i0, width, j0, keys);
+    for (index_t r = 0; r < width; ++r) mask.apply_row(rows.data() + r, ld, i0 + r, j0, keys);
+    for (index_t j = j0; j < j0 + keys; ++j)
+        for (index_t i = i0; i < i0 + width; ++i) {
+            INFO("row " << i << ", key " << j);
+            const float want = j < mask.visible_end(i) ? 1.0f : neg_inf;
+            CHECK(tile[static_cast<std::size_t>((j - j0) * ld + (i - i0))] == want);
+            CHECK(rows[static_cast<std::size_t>((j - j0) * ld + (i - i0))] == want);
+        }
+    // The padding column past width is never touched.
+    for (index_t j = 0; j < keys; ++j) CHECK(tile[static_cast<std::size_t>(j * ld + width)] == 1.0f);
 }

@@ -9,10 +9,12 @@
 namespace attnkit_bench {
 
 // Query-key pairs (i, j) one head computes: all seq_q * seq_kv of them without
-// a mask; under a causal mask only the visible ones, with the library's
-// alignment rule (problem::visible_end): key j is visible to query i iff
-// j <= i + offset, offset 0 for top-left, seq_kv - seq_q for bottom-right.
-// Exact, by summing rows.
+// a mask; under a causal mask only the visible ones, with the library's rule
+// (causal_mask in include/attnkit/detail/mask.hpp: key j is visible to query
+// i iff j <= i + offset, offset 0 for top-left, seq_kv - seq_q for
+// bottom-right). Exact, by summing rows. A copy of causal_mask::visible_pairs
+// because bench/ab's main links two builds of the library and so includes
+// none of it; tests/test_causal.cpp checks that the two agree.
 inline double visible_pairs(std::int64_t seq_q, std::int64_t seq_kv, bool causal, std::int64_t offset) {
     if (!causal) return double(seq_q) * double(seq_kv);
     double pairs = 0;

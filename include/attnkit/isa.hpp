@@ -12,6 +12,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "attnkit/detail/config_namespace.hpp"
+#include "attnkit/detail/isa_table.hpp"
 #include "attnkit/options.hpp"
 
 namespace attnkit {
@@ -20,10 +21,10 @@ ATTNKIT_BEGIN_CONFIG_NAMESPACE
 inline const char* isa_name(isa x) noexcept {
     switch (x) {
         case isa::automatic: return "automatic";
-        case isa::sse2: return "sse2";
-        case isa::avx2: return "avx2";
-        case isa::avx512: return "avx512";
-        case isa::neon: return "neon";
+#define ATTNKIT_DETAIL_ISA_NAME(name, kernels, least, cpu, flags) \
+    case isa::name: return #name;
+            ATTNKIT_ISA_TABLE(ATTNKIT_DETAIL_ISA_NAME)
+#undef ATTNKIT_DETAIL_ISA_NAME
     }
     return "unknown";
 }
@@ -34,33 +35,39 @@ namespace detail {
 ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 #if defined(ATTNKIT_ISA_DISPATCH)
+// Whether attnkit_add_isa_dispatch compiled x's kernels in (isa_table.hpp).
+constexpr bool isa_compiled_in(isa x) noexcept {
+    switch (x) {
+#define ATTNKIT_DETAIL_ISA_COMPILED(name, kernels, least, cpu, flags) \
+    case isa::name: return ATTNKIT_DETAIL_HAVE_ISA_##name;
+        ATTNKIT_ISA_TABLE(ATTNKIT_DETAIL_ISA_COMPILED)
+#undef ATTNKIT_DETAIL_ISA_COMPILED
+        case isa::automatic: break;
+    }
+    return false;
+}
+
 // True when kernels for x are compiled in and the CPU can run them.
 inline bool isa_available(isa x) noexcept {
     [[maybe_unused]] const auto cpu = xsimd::available_architectures();
     switch (x) {
-#if defined(ATTNKIT_HAVE_ISA_AVX512)
-        case isa::avx512: return cpu.avx512bw && cpu.avx512dq && cpu.avx512cd && cpu.avx512f;
-#endif
-#if defined(ATTNKIT_HAVE_ISA_AVX2)
-        case isa::avx2: return cpu.fma3_avx2 != 0;
-#endif
-#if defined(ATTNKIT_HAVE_ISA_SSE2)
-        case isa::sse2: return cpu.sse2 != 0;
-#endif
-#if defined(ATTNKIT_HAVE_ISA_NEON)
-        case isa::neon: return true;
-#endif
-        default: return false;
+#define ATTNKIT_DETAIL_ISA_AVAILABLE(name, kernels, least, cpu_check, flags) \
+    case isa::name: return isa_compiled_in(isa::name) && (cpu_check);
+        ATTNKIT_ISA_TABLE(ATTNKIT_DETAIL_ISA_AVAILABLE)
+#undef ATTNKIT_DETAIL_ISA_AVAILABLE
+        case isa::automatic: break;
     }
+    return false;
 }
 #else
-// The one ISA compiled in: the including unit's.
+// The one ISA compiled in: the including unit's, the first row of the table
+// that its default_arch reaches.
 inline constexpr isa compiled_isa() noexcept {
     constexpr auto arch = xsimd::default_arch::version();
-    if (arch >= xsimd::neon::version()) return isa::neon;
-    if (arch >= xsimd::avx512bw::version()) return isa::avx512;
-    if (arch >= xsimd::fma3<xsimd::avx2>::version()) return isa::avx2;
-    if (arch >= xsimd::sse2::version()) return isa::sse2;
+#define ATTNKIT_DETAIL_ISA_REACHED(name, kernels, least, cpu, flags) \
+    if (arch >= least::version()) return isa::name;
+    ATTNKIT_ISA_TABLE(ATTNKIT_DETAIL_ISA_REACHED)
+#undef ATTNKIT_DETAIL_ISA_REACHED
     return isa::automatic;  // no SIMD: the front door runs the naive kernel
 }
 inline bool isa_available(isa x) noexcept { return x == compiled_isa() && x != isa::automatic; }
@@ -76,8 +83,11 @@ ATTNKIT_BEGIN_CONFIG_NAMESPACE
 // isa::automatic when none is (then every variant runs the naive kernel).
 inline isa selected_isa(isa requested = isa::automatic) noexcept {
     if (requested != isa::automatic && detail::isa_available(requested)) return requested;
-    for (isa x : {isa::avx512, isa::avx2, isa::neon, isa::sse2})
-        if (detail::isa_available(x)) return x;
+    // The table's order, widest first.
+#define ATTNKIT_DETAIL_ISA_WIDEST(name, kernels, least, cpu, flags) \
+    if (detail::isa_available(isa::name)) return isa::name;
+    ATTNKIT_ISA_TABLE(ATTNKIT_DETAIL_ISA_WIDEST)
+#undef ATTNKIT_DETAIL_ISA_WIDEST
     return isa::automatic;
 }
 

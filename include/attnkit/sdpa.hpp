@@ -6,21 +6,18 @@
 #include <string>
 #include <type_traits>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "attnkit/detail/config_namespace.hpp"
+#include "attnkit/detail/fit_config.hpp"
 #include "attnkit/detail/isa_kernels.hpp"
+#include "attnkit/detail/kernels/naive.hpp"
 #include "attnkit/detail/log.hpp"
+#include "attnkit/detail/mask.hpp"
+#include "attnkit/detail/problem.hpp"
+#include "attnkit/detail/validate.hpp"
 #include "attnkit/detail/wisdom_store.hpp"
 #include "attnkit/isa.hpp"
-#include "attnkit/kernels/naive.hpp"
-#include "attnkit/mask.hpp"
 #include "attnkit/options.hpp"
-#include "attnkit/problem.hpp"
 #include "attnkit/tuning.hpp"
-#include "attnkit/validate.hpp"
 #include "attnkit/view.hpp"
 
 #if !defined(ATTNKIT_ISA_DISPATCH) && !defined(XSIMD_NO_SUPPORTED_ARCHITECTURE)
@@ -73,11 +70,8 @@ template <class T>
 heuristic_choice heuristic_variant(const problem<T>& p) {
     if (!head_dim_contiguous(p)) return {variant::naive, heuristic_reason::strided_head_dim, 0, 0, 0, 0};
     if (p.seq_q <= tuning::decode_max_seq_q) return {variant::decode, heuristic_reason::few_query_rows, 0, 0, 0, 0};
-#ifdef _OPENMP
-    const int threads = p.tiles.threads > 0 ? p.tiles.threads : omp_get_max_threads();
-#else
-    const int threads = 1;
-#endif
+    // Without OpenMP every variant runs on one thread, whatever config says.
+    const int threads = openmp_enabled ? thread_budget(p.tiles.threads) : 1;
     const double flop = 2.0 * double(p.batch) * double(p.heads_q) * double(p.seq_q) * double(p.seq_kv) *
                         double(p.head_dim + p.head_dim_v) * (double(sizeof(T)) / 4.0);
     const auto enough = [&](int t) { return flop / t >= tuning::parallel_min_flop_per_thread; };
@@ -101,37 +95,9 @@ heuristic_choice heuristic_variant(const problem<T>& p) {
             threads, flop, 0, 0};
 }
 
-// The thread budget of a call, as wisdom keys count it: config.threads when
-// set, else OpenMP's default; 1 without OpenMP unless the caller set it.
-inline int thread_budget(int requested) noexcept {
-#ifdef _OPENMP
-    return requested > 0 ? requested : omp_get_max_threads();
-#else
-    return requested > 0 ? requested : 1;
-#endif
-}
-
 template <class T>
 constexpr const char* dtype_name() noexcept {
     return std::is_same_v<T, float> ? "f32" : "f64";
-}
-
-// The causal masking a problem's rows actually get: none when it hides no key
-// (bottom_right with one query row, any mode with at most one key), top_left
-// when row i sees keys j <= i (top_left, or bottom_right with seq_q == seq_kv),
-// bottom_right otherwise. Problems that agree in it run the same work, so
-// wisdom buckets compare it rather than the option as spelled.
-inline causal effective_causal(index_t causal_offset, index_t seq_kv) noexcept {
-    if (causal_offset >= seq_kv - 1) return causal::none;
-    return causal_offset == 0 ? causal::top_left : causal::bottom_right;
-}
-inline causal effective_causal(causal mode, index_t seq_q, index_t seq_kv) noexcept {
-    switch (mode) {
-        case causal::none: return causal::none;
-        case causal::top_left: return effective_causal(0, seq_kv);
-        case causal::bottom_right: return effective_causal(seq_kv - seq_q, seq_kv);
-    }
-    return causal::none;
 }
 
 // The names wisdom files and messages give causal modes and mask kinds.
@@ -275,25 +241,23 @@ std::string plan_text(const problem<T>& p, const automatic_plan& plan) {
 
 template <class T>
 void run_on_isa(const problem<T>& p, isa x) {
-    switch (x) {
 #if defined(ATTNKIT_ISA_DISPATCH)
-#if defined(ATTNKIT_HAVE_ISA_AVX512)
-        case isa::avx512: return isa_kernels<xsimd::avx512bw>::run(p);
-#endif
-#if defined(ATTNKIT_HAVE_ISA_AVX2)
-        case isa::avx2: return isa_kernels<xsimd::fma3<xsimd::avx2>>::run(p);
-#endif
-#if defined(ATTNKIT_HAVE_ISA_SSE2)
-        case isa::sse2: return isa_kernels<xsimd::sse2>::run(p);
-#endif
-#if defined(ATTNKIT_HAVE_ISA_NEON)
-        case isa::neon: return isa_kernels<xsimd::neon64>::run(p);
-#endif
-#elif !defined(XSIMD_NO_SUPPORTED_ARCHITECTURE)
-        case compiled_isa(): return isa_kernels<xsimd::default_arch>::run(p);
-#endif
-        default: break;
+    // Each compiled-in row of the ISA table (isa_table.hpp) to its kernels,
+    // defined in that ISA's dispatch unit.
+    switch (x) {
+#define ATTNKIT_DETAIL_ISA_RUN(name, kernels, least, cpu, flags)                         \
+    case isa::name:                                                                    \
+        if constexpr (isa_compiled_in(isa::name)) return isa_kernels<kernels>::run(p); \
+        break;
+        ATTNKIT_ISA_TABLE(ATTNKIT_DETAIL_ISA_RUN)
+#undef ATTNKIT_DETAIL_ISA_RUN
+        case isa::automatic: break;
     }
+#elif !defined(XSIMD_NO_SUPPORTED_ARCHITECTURE)
+    if (x == compiled_isa()) return isa_kernels<xsimd::default_arch>::run(p);
+#else
+    (void)x;
+#endif
     with_mask(p, [&](const auto& mask) { kernels::naive(p, mask); });
 }
 

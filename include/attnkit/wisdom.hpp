@@ -37,11 +37,11 @@
 
 #include "attnkit/detail/log.hpp"
 #include "attnkit/detail/platform.hpp"
+#include "attnkit/detail/problem.hpp"
 #include "attnkit/detail/wisdom_store.hpp"
 #include "attnkit/error.hpp"
 #include "attnkit/isa.hpp"
 #include "attnkit/options.hpp"
-#include "attnkit/problem.hpp"
 #include "attnkit/sdpa.hpp"
 #include "attnkit/version.hpp"
 #include "attnkit/view.hpp"

@@ -2,8 +2,8 @@
 
 #include "messages.hpp"
 
+#include <attnkit/attnkit.hpp>
 #include <attnkit/isa.hpp>
-#include <attnkit/validate.hpp>
 
 namespace attnkit_python {
 namespace {

@@ -6,8 +6,8 @@
 // on a CPU that has AVX-512).
 #pragma once
 
+#include <attnkit/detail/problem.hpp>
 #include <attnkit/options.hpp>
-#include <attnkit/problem.hpp>
 #include <attnkit/view.hpp>
 
 namespace attnkit_odr {

@@ -4,8 +4,8 @@
 // Per key tile and block of rows: scores (with the vector along the rows, or
 // along head_dim when the rows fill less than a vector, decode_scores.hpp),
 // the causal and explicit masks row by row (each packed row has its own query
-// head and position), the online softmax, the rescale of the partial output
-// and P V. The item ends with its rows' maximum, sum and unnormalised output,
+// head and position; mask.hpp), the online softmax, the rescale of the partial
+// output and P V (the row engine, row_ops.hpp, shared with tile_engine.hpp). The item ends with its rows' maximum, sum and unnormalised output,
 // which the caller either normalises into out (one split) or keeps for the
 // merge (decode_merge.hpp). Every value computed depends only on the item, not
 // on what the engine computed before, so any thread may run any item.
@@ -23,12 +23,12 @@
 #include "attnkit/detail/decode_plan.hpp"
 #include "attnkit/detail/decode_scores.hpp"
 #include "attnkit/detail/finite.hpp"
+#include "attnkit/detail/mask.hpp"
 #include "attnkit/detail/microkernels.hpp"
+#include "attnkit/detail/problem.hpp"
+#include "attnkit/detail/row_ops.hpp"
 #include "attnkit/detail/scratch.hpp"
-#include "attnkit/detail/tile_engine.hpp"
-#include "attnkit/mask.hpp"
-#include "attnkit/problem.hpp"
-#include "attnkit/softmax.hpp"
+#include "attnkit/detail/softmax.hpp"
 #include "attnkit/tuning.hpp"
 
 namespace attnkit {
@@ -39,6 +39,7 @@ template <class T, class Arch, class Mask>
 class decode_engine {
     using batch = xsimd::batch<T, Arch>;
     using tile = tuning::register_tile<T, Arch>;
+    using rows_t = row_ops<T, Arch>;
     static constexpr index_t W = static_cast<index_t>(batch::size);
     static constexpr T neg_inf = -std::numeric_limits<T>::infinity();
 
@@ -46,6 +47,7 @@ public:
     decode_engine(const problem<T>& p, const Mask& mask, const decode_plan& plan)
         : p_(p),
           mask_(mask),
+          causal_(causal_mask::of(p)),
           plan_(plan),
           rows_ld_(round_up(std::max<index_t>(plan.item_rows, 1), W)),
           q_ld_(round_up(std::max<index_t>(p.head_dim, 1), W)),
@@ -76,44 +78,28 @@ public:
         hk_ = hk;
         r0_ = r0;
         rows_ = rows;
-        headroom_ = 0;
-        absorb_keys(k0, k1);
-        // Only values near the largest finite value (or NaN and infinite
-        // inputs) leave a row's accumulator not finite: the item is repeated
-        // with every weight lowered (online_softmax), and the other rows keep
-        // their first result (2^-k scales exactly only normal numbers, so
-        // their subnormal outputs would lose accuracy). The headroom covers
-        // all seq_kv keys, so the merge of the splits cannot overflow either.
-        if (!flag_nonfinite_rows(o_.get(), o_ld_, rows_, p_.head_dim_v, repeat_.get())) {
-            const index_t o_count = rows_ * o_ld_;
-            std::copy(o_.get(), o_.get() + o_count, kept_o_.get());
-            std::copy(m(), m() + 2 * rows_ld_, kept_stats_.get());
-            headroom_ = overflow_headroom(p_.seq_kv);
-            absorb_keys(k0, k1);
-            for (index_t r = 0; r < rows_; ++r) {
-                if (repeat_.get()[r]) continue;
-                std::copy(kept_o_.get() + r * o_ld_, kept_o_.get() + (r + 1) * o_ld_, o_.get() + r * o_ld_);
-                m()[r] = kept_stats_.get()[r];
-                l()[r] = kept_stats_.get()[rows_ld_ + r];
-            }
-        }
+        // The item is repeated with lowered weights when some rows overflowed,
+        // and the other rows keep their first result (row_ops.hpp): the item
+        // keeps its rows' state, not its output, so the first pass's rows are
+        // set aside and put back. The headroom covers all seq_kv keys, so the
+        // merge of the splits cannot overflow either.
+        rows_t::with_overflow_repeat(
+            o_.get(), o_ld_, rows_, p_.head_dim_v, p_.seq_kv, repeat_.get(),
+            [&](int headroom) {
+                headroom_ = headroom;
+                absorb_keys(k0, k1);
+            },
+            [&](const unsigned char* only, unsigned char value) {
+                if (only && value == 0) keep_first_pass();
+                if (only && value == 1) restore_first_pass(only);
+            });
     }
 
     // The item's rows normalised into out (and lse): the result when the item
     // covers all keys.
     void write_output() const noexcept {
-        const index_t full = p_.head_dim_v / W * W;
-        for (index_t r = 0; r < rows_; ++r) {
-            const online_softmax<T, Arch> stats = stats_of(r);
-            const index_t i = query_of(r), h = head_of(r);
-            const T inv = stats.normaliser(r);
-            const T* acc = o_.get() + r * o_ld_;
-            T* out = row_start(p_.out, b_, h, i);
-            const batch scale(inv);
-            for (index_t c = 0; c < full; c += W) (batch::load_aligned(acc + c) * scale).store_unaligned(out + c);
-            for (index_t c = full; c < p_.head_dim_v; ++c) out[c] = acc[c] * inv;
-            if (p_.lse.data()) p_.lse(b_, h, i) = stats.log_sum_exp(r);
-        }
+        for (index_t r = 0; r < rows_; ++r)
+            rows_t::write_row(p_, b_, head_of(r), query_of(r), o_.get() + r * o_ld_, stats_of(r), r);
     }
 
     // The item's partial state, row r at max[r], sum[r] and out + r * head_dim_v.
@@ -128,6 +114,21 @@ public:
     }
 
 private:
+    // The overflow repeat's first pass, set aside, and put back for the rows
+    // the repeat did not need (repeat[r] == 0).
+    void keep_first_pass() noexcept {
+        std::copy(o_.get(), o_.get() + rows_ * o_ld_, kept_o_.get());
+        std::copy(m(), m() + 2 * rows_ld_, kept_stats_.get());
+    }
+    void restore_first_pass(const unsigned char* repeat) noexcept {
+        for (index_t r = 0; r < rows_; ++r) {
+            if (repeat[r]) continue;
+            std::copy(kept_o_.get() + r * o_ld_, kept_o_.get() + (r + 1) * o_ld_, o_.get() + r * o_ld_);
+            m()[r] = kept_stats_.get()[r];
+            l()[r] = kept_stats_.get()[rows_ld_ + r];
+        }
+    }
+
     void absorb_keys(index_t k0, index_t k1) noexcept {
         std::fill(o_.get(), o_.get() + rows_ * o_ld_, T(0));
         for (index_t s0 = 0; s0 < rows_; s0 += plan_.block_rows) {
@@ -142,7 +143,7 @@ private:
         // Tiles past its causal limit would be skipped one by one (absorb_tile);
         // the loop ends there instead, which matters for a split of 2^50 keys
         // (a broadcast k) that a causal mask hides.
-        const index_t end = std::min(k1, p_.visible_end(query_of(rows_ - 1)));
+        const index_t end = std::min(k1, causal_.visible_end(query_of(rows_ - 1)));
         for (index_t j0 = k0; j0 < end; j0 += plan_.tile_keys) {
             const index_t j1 = std::min(j0 + plan_.tile_keys, k1);
             for (index_t s0 = 0; s0 < rows_; s0 += plan_.block_rows)
@@ -207,53 +208,72 @@ private:
         }
     }
 
-    // Keys [j0, j1) for rows [s0, s0 + n).
+    // Keys [j0, j1) for rows [s0, s0 + n): classify, score, mask, softmax, values.
     void absorb_tile(index_t s0, index_t n, index_t j0, index_t j1) noexcept {
-        const index_t first_i = query_of(s0), last_i = query_of(s0 + n - 1);
-        const index_t end = std::min(j1, p_.visible_end(last_i));
+        const index_t end = std::min(j1, causal_.visible_end(query_of(s0 + n - 1)));
         if (j0 >= end) return;
         const index_t keys = end - j0;
         const index_t ld = round_up(n, W);
+        const explicit_classes explicit_mask = classify_rows(s0, n, j0, end);
+        if (explicit_mask.all_skip) return;
+        compute_scores(s0, n, j0, keys, ld);
+        // Rows are ordered by query position: the first sees the fewest keys.
+        const bool causal_cut = causal_.cuts(query_of(s0), j0 + keys);
+        apply_masks(s0, n, j0, keys, ld, explicit_mask.masked, causal_cut);
+        absorb_softmax(s0, n, keys, ld);
+        rows_t::rescale(o_.get() + s0 * o_ld_, o_ld_, alpha(), n);
+        if ((causal_cut || explicit_mask.removed) &&
+            !values_finite<T, Arch>(v_row(j0), p_.v.stride(2), keys, p_.head_dim_v))
+            add_visible_values(s0, n, j0, keys, ld);
+        else
+            add_values(s0, n, j0, keys, ld);
+    }
 
-        bool masked = false, removed = false;
+    // What the explicit mask does to each row of a tile (classes_[r]).
+    struct explicit_classes {
+        bool masked = false;    // some row needs the mask applied
+        bool removed = false;   // some row has keys removed
+        bool all_skip = false;  // every row has every key removed: nothing to compute
+    };
+    explicit_classes classify_rows(index_t s0, index_t n, index_t j0, index_t end) noexcept {
+        explicit_classes c;
         if constexpr (Mask::present) {
-            bool all_skip = true;
+            c.all_skip = true;
             for (index_t r = 0; r < n; ++r) {
-                const tile_class c = mask_.at(b_, head_of(s0 + r)).classify(query_of(s0 + r), query_of(s0 + r) + 1, j0, end);
-                classes_.get()[r] = c;
-                all_skip = all_skip && c == tile_class::skip;
-                masked = masked || c != tile_class::clear;
-                removed = removed || c == tile_class::holed || c == tile_class::skip;
+                const index_t i = query_of(s0 + r);
+                const tile_class k = mask_.at(b_, head_of(s0 + r)).classify(i, i + 1, j0, end);
+                classes_.get()[r] = k;
+                c.all_skip = c.all_skip && k == tile_class::skip;
+                c.masked = c.masked || k != tile_class::clear;
+                c.removed = c.removed || k == tile_class::holed || k == tile_class::skip;
             }
-            if (all_skip) return;
         }
+        return c;
+    }
 
+    void compute_scores(index_t s0, index_t n, index_t j0, index_t keys, index_t ld) noexcept {
         if (along_head_dim(n))
             scores_by_rows(n, j0, keys, ld);
         else
             scores_by_vectors(s0, n, j0, keys, ld);
+    }
 
+    // The explicit mask on the rows it touches, then the causal cut row by row.
+    void apply_masks(index_t s0, index_t n, index_t j0, index_t keys, index_t ld, bool masked,
+                     bool causal_cut) noexcept {
         if (masked)
             for (index_t r = 0; r < n; ++r)
                 if (classes_.get()[r] != tile_class::clear)
                     mask_.at(b_, head_of(s0 + r)).apply(st_.get() + r, ld, query_of(s0 + r), 1, j0, keys);
-        // Row i sees keys j <= i + causal_offset; rows are ordered by i.
-        const bool causal_cut = j0 + keys - 1 > first_i + p_.causal_offset;
         if (causal_cut)
-            for (index_t r = 0; r < n; ++r) {
-                const index_t from = std::max(p_.visible_end(query_of(s0 + r)), j0);
-                for (index_t j = from; j < j0 + keys; ++j) st_.get()[(j - j0) * ld + r] = neg_inf;
-            }
+            for (index_t r = 0; r < n; ++r) causal_.apply_row(st_.get() + r, ld, query_of(s0 + r), j0, keys);
+    }
 
+    void absorb_softmax(index_t s0, index_t n, index_t keys, index_t ld) noexcept {
         if (softmax_by_keys(n))
             softmax_of(s0, n).absorb_by_keys(st_.get(), keys, ld, n, alpha(), key_weights_.get());
         else
             softmax_of(s0, n).absorb(st_.get(), keys, ld, alpha());
-        rescale(s0, n);
-        if ((causal_cut || removed) && !values_finite<T, Arch>(v_row(j0), p_.v.stride(2), keys, p_.head_dim_v))
-            add_visible_values(s0, n, j0, keys, ld);
-        else
-            add_values(s0, n, j0, keys, ld);
     }
 
     // S^T for n < W rows, the vector along head_dim, W keys per call. The
@@ -299,14 +319,6 @@ private:
         }
     }
 
-    void rescale(index_t s0, index_t n) noexcept {
-        for (index_t r = 0; r < n; ++r) {
-            const batch a(alpha()[r]);
-            T* row = o_.get() + (s0 + r) * o_ld_;
-            for (index_t c = 0; c < o_ld_; c += W) (batch::load_aligned(row + c) * a).store_aligned(row + c);
-        }
-    }
-
     // O += P V over the real rows only (not the padding lanes of the scores),
     // with the few-rows tile where the flash tile has too few accumulators.
     void add_values(index_t s0, index_t n, index_t j0, index_t keys, index_t ld) noexcept {
@@ -346,20 +358,15 @@ private:
     void add_visible_values(index_t s0, index_t n, index_t j0, index_t keys, index_t ld) noexcept {
         for (index_t r = 0; r < n; ++r) {
             const index_t i = query_of(s0 + r);
-            const auto mask = mask_.at(b_, head_of(s0 + r));
-            T* acc = o_.get() + (s0 + r) * o_ld_;
-            const index_t end = std::min(j0 + keys, p_.visible_end(i));
-            for (index_t j = j0; j < end; ++j) {
-                if (mask.bias(i, j) == neg_inf) continue;
-                const T w = st_.get()[(j - j0) * ld + r];
-                const T* v = v_row(j);
-                for (index_t c = 0; c < p_.head_dim_v; ++c) acc[c] += w * v[c];
-            }
+            rows_t::add_visible_values(o_.get() + (s0 + r) * o_ld_, st_.get() + r, ld, mask_.at(b_, head_of(s0 + r)),
+                                       i, j0, std::min(j0 + keys, causal_.visible_end(i)), v_row(j0),
+                                       p_.v.stride(2), p_.head_dim_v);
         }
     }
 
     const problem<T>& p_;
     const Mask& mask_;
+    const causal_mask causal_;
     const decode_plan plan_;
     index_t rows_ld_, q_ld_, o_ld_, st_rows_, st_cols_;
     aligned_scratch<T> qt_, qd_, kd_, st_, key_weights_, o_, kept_o_, stats_, kept_stats_;

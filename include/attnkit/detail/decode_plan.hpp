@@ -30,7 +30,7 @@
 
 #include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/fit_config.hpp"
-#include "attnkit/problem.hpp"
+#include "attnkit/detail/problem.hpp"
 #include "attnkit/tuning.hpp"
 #include "attnkit/view.hpp"
 

@@ -1,4 +1,5 @@
-// attnkit: config's tile sizes and thread count fitted to a problem.
+// attnkit: config's tile sizes and thread count fitted to a problem, and the
+// one reading of OpenMP's default thread count.
 //
 // Every field of config is input, and any value validation lets through
 // (non-negative, threads at most config::max_threads) must be safe: a tile is
@@ -30,16 +31,33 @@ constexpr index_t fit_tile(index_t requested, index_t fallback, index_t extent) 
     return std::clamp<index_t>(requested > 0 ? requested : fallback, 1, std::max<index_t>(extent, 1));
 }
 
-// The workers of a call with `items` work items: `requested` threads, or
-// OpenMP's default when it is 0, at most one per item and config::max_threads,
-// at least 1. Without OpenMP (the consumer did not compile with it), 1.
-inline int fit_workers([[maybe_unused]] int requested, [[maybe_unused]] index_t items) noexcept {
+// Whether this unit is compiled with OpenMP (the consumer's choice).
 #ifdef _OPENMP
-    const int wanted = requested > 0 ? requested : omp_get_max_threads();
-    return static_cast<int>(std::clamp<index_t>(std::min<index_t>(wanted, items), 1, config::max_threads));
+inline constexpr bool openmp_enabled = true;
+#else
+inline constexpr bool openmp_enabled = false;
+#endif
+
+// The thread count a request stands for: `requested` when set, else OpenMP's
+// default (omp_get_max_threads: OMP_NUM_THREADS, or one per core); 1 without
+// OpenMP unless requested. The one place that asks OpenMP: the automatic
+// variant's budget, wisdom keys and the kernels' workers all start here.
+inline int thread_budget(int requested) noexcept {
+    if (requested > 0) return requested;
+#ifdef _OPENMP
+    return omp_get_max_threads();
 #else
     return 1;
 #endif
+}
+
+// The workers of a call with `items` work items: `requested` threads, or
+// OpenMP's default when it is 0, at most one per item and config::max_threads,
+// at least 1. Without OpenMP (the consumer did not compile with it), 1.
+inline int fit_workers(int requested, index_t items) noexcept {
+    if (!openmp_enabled) return 1;
+    return static_cast<int>(std::clamp<index_t>(std::min<index_t>(thread_budget(requested), items), 1,
+                                                config::max_threads));
 }
 
 ATTNKIT_END_CONFIG_NAMESPACE

@@ -5,11 +5,11 @@
 
 #include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/isa_kernels.hpp"
-#include "attnkit/kernels/blocked.hpp"
-#include "attnkit/kernels/decode.hpp"
-#include "attnkit/kernels/flash.hpp"
-#include "attnkit/kernels/parallel.hpp"
-#include "attnkit/mask.hpp"
+#include "attnkit/detail/kernels/blocked.hpp"
+#include "attnkit/detail/kernels/decode.hpp"
+#include "attnkit/detail/kernels/flash.hpp"
+#include "attnkit/detail/kernels/parallel.hpp"
+#include "attnkit/detail/mask.hpp"
 
 namespace attnkit {
 namespace detail {

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "attnkit/detail/config_namespace.hpp"
-#include "attnkit/problem.hpp"
+#include "attnkit/detail/problem.hpp"
 
 // With runtime dispatch, isa_kernels<Arch> is the one interface shared by
 // units built with different flags: the front door's call and the ISA unit's

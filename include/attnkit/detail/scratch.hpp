@@ -24,6 +24,9 @@ namespace attnkit {
 namespace detail {
 ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
+// x rounded up to a multiple of m (m > 0): scratch dimensions in whole vectors.
+inline constexpr index_t round_up(index_t x, index_t m) noexcept { return (x + m - 1) / m * m; }
+
 // The product of non-negative counts times bytes_each, or std::bad_array_new_length
 // when it does not fit in std::size_t (or a count is negative, which no caller
 // intends but a wrapped index would give).

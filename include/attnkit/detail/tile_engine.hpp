@@ -1,5 +1,7 @@
-// attnkit: one query tile against its key tiles, the common engine of the
-// flash, blocked and parallel variants.
+// attnkit: one query tile against its key tiles, the tile engine of the
+// flash, blocked and parallel variants (the decode variant's twin is
+// decode_engine.hpp; what both do to output rows is the row engine,
+// row_ops.hpp).
 //
 // Per query tile: pack scale * Q^T once; for each visible key tile compute
 // S^T = K Q^T, apply the causal and explicit masks, absorb the tile into the
@@ -18,23 +20,23 @@
 #include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/finite.hpp"
 #include "attnkit/detail/fit_config.hpp"
+#include "attnkit/detail/mask.hpp"
 #include "attnkit/detail/microkernels.hpp"
+#include "attnkit/detail/problem.hpp"
+#include "attnkit/detail/row_ops.hpp"
 #include "attnkit/detail/scratch.hpp"
-#include "attnkit/mask.hpp"
-#include "attnkit/problem.hpp"
-#include "attnkit/softmax.hpp"
+#include "attnkit/detail/softmax.hpp"
 #include "attnkit/tuning.hpp"
 
 namespace attnkit {
 namespace detail {
 ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
-inline constexpr index_t round_up(index_t x, index_t m) noexcept { return (x + m - 1) / m * m; }
-
 template <class T, class Arch, class Mask>
 class tile_engine {
     using batch = xsimd::batch<T, Arch>;
     using tile = tuning::register_tile<T, Arch>;
+    using rows_t = row_ops<T, Arch>;
     static constexpr index_t W = static_cast<index_t>(batch::size);
     static constexpr T neg_inf = -std::numeric_limits<T>::infinity();
 
@@ -49,6 +51,7 @@ public:
     tile_engine(const problem<T>& p, const Mask& mask, index_t block_q, index_t block_kv, bool whole_rows = false)
         : p_(p),
           mask_(mask),
+          causal_(causal_mask::of(p)),
           block_q_(round_up(fit_tile(block_q, tuning::default_blocks<T>().block_q, p.seq_q), W)),
           query_ld_(block_q_ + tuning::scratch_row_padding<T, Arch>()),
           block_kv_(fit_tile(whole_rows ? p.seq_kv : block_kv, tuning::default_blocks<T>().block_kv, p.seq_kv)),
@@ -71,20 +74,19 @@ public:
         T* m = stats_.get();
         pack_queries(b, h, i0, rows, width);
         online_softmax<T, Arch> softmax(m, m + block_q_, width);
-        absorb_keys(b, h, i0, rows, softmax);
-        // Only values near the largest finite value (or NaN and infinite
-        // inputs) leave a row's accumulator not finite. The other rows are
-        // written now, and those rows repeated with every weight lowered: a
-        // repeat of the whole tile would cost the other rows' subnormal
-        // outputs their accuracy (2^-k scales exactly only normal numbers).
-        // (Padding rows may overflow harmlessly: they are never written out.)
-        const bool all_finite = flag_nonfinite_rows(o_.get(), o_ld_, rows, p_.head_dim_v, repeat_.get());
-        write_output(b, h, i0, rows, softmax, all_finite ? nullptr : repeat_.get(), 0);
-        if (!all_finite) {
-            softmax = online_softmax<T, Arch>(m, m + block_q_, width, overflow_headroom(p_.seq_kv));
-            absorb_keys(b, h, i0, rows, softmax);
-            write_output(b, h, i0, rows, softmax, repeat_.get(), 1);
-        }
+        // Rows whose accumulator overflowed are computed again with lowered
+        // weights and written then; the others are written after the first
+        // pass (row_ops.hpp). Padding rows may overflow harmlessly: they are
+        // never written out.
+        rows_t::with_overflow_repeat(
+            o_.get(), o_ld_, rows, p_.head_dim_v, p_.seq_kv, repeat_.get(),
+            [&](int headroom) {
+                softmax = online_softmax<T, Arch>(m, m + block_q_, width, headroom);
+                absorb_keys(b, h, i0, rows, softmax);
+            },
+            [&](const unsigned char* only, unsigned char value) {
+                write_output(b, h, i0, rows, softmax, only, value);
+            });
     }
 
 private:
@@ -98,23 +100,22 @@ private:
         softmax.reset();
         std::fill(o_.get(), o_.get() + width * o_ld_, T(0));
 
-        const index_t keys_end = p_.visible_end(i0 + rows - 1);
+        const index_t keys_end = causal_.visible_end(i0 + rows - 1);
         for (index_t j0 = 0; j0 < keys_end; j0 += block_kv_) {
             const index_t keys = std::min(block_kv_, keys_end - j0);
             const tile_class explicit_class = mask.classify(i0, i0 + rows, j0, j0 + keys);
             if (explicit_class == tile_class::skip) continue;
-            // The causal mask cuts this tile iff its last key is past the first row's limit.
-            const bool causal_cut = j0 + keys - 1 > i0 + p_.causal_offset;
+            const bool causal_cut = causal_.cuts(i0, j0 + keys);
 
             // A tile no mask touches takes its maximum from the score kernel.
             const bool clear = !causal_cut && explicit_class == tile_class::clear;
             compute_scores(b, hk, i0, j0, keys, width, clear ? tile_max : nullptr);
             if (explicit_class != tile_class::clear) mask.apply(st_.get(), query_ld_, i0, rows, j0, keys);
-            if (causal_cut) apply_causal(i0, j0, keys, width);
+            if (causal_cut) causal_.apply(st_.get(), query_ld_, i0, width, j0, keys);
             softmax.absorb(st_.get(), keys, query_ld_, alpha, clear ? tile_max : nullptr);
             const bool holed = causal_cut || explicit_class == tile_class::holed;
             if (holed && !values_finite<T, Arch>(v_row(b, hk, j0), p_.v.stride(2), keys, p_.head_dim_v)) {
-                rescale_accumulator(alpha, width);
+                rows_t::rescale(o_.get(), o_ld_, alpha, width);
                 accumulate_visible_values(b, hk, i0, rows, j0, keys, mask);
             } else {
                 accumulate_values(b, hk, i0, j0, keys, width, alpha);
@@ -145,7 +146,7 @@ private:
     }
 
     // Blocks of keys that the causal mask hides from every query of a block of
-    // vectors are not computed (apply_causal overwrites them with -inf): on the
+    // vectors are not computed (causal_mask::apply overwrites them with -inf): on the
     // diagonal that is half of the tile.
     // tile_max (optional): receives the tile's maximum score per query.
     void compute_scores(index_t b, index_t hk, index_t i0, index_t j0, index_t keys, index_t width,
@@ -161,7 +162,7 @@ private:
             const bool last = tile_max && d1 == p_.head_dim;
             for (index_t n0 = 0; n0 < vectors; n0 += NR) {
                 const int nr = static_cast<int>(std::min<index_t>(NR, vectors - n0));
-                const index_t seen = std::min(keys, p_.visible_end(i0 + (n0 + nr) * W - 1) - j0);
+                const index_t seen = std::min(keys, causal_.visible_end(i0 + (n0 + nr) * W - 1) - j0);
                 for (index_t r0 = 0; r0 < seen; r0 += MR) {
                     // Rows past the tile repeat its last key: computed, never read.
                     const T* rows_ptr[MR];
@@ -174,22 +175,6 @@ private:
                     });
                 }
             }
-        }
-    }
-
-    // Key j is hidden from queries i < j - causal_offset: a prefix of its row of S^T.
-    void apply_causal(index_t i0, index_t j0, index_t keys, index_t width) noexcept {
-        for (index_t r = 0; r < keys; ++r) {
-            const index_t cut = std::clamp<index_t>(j0 + r - p_.causal_offset - i0, 0, width);
-            std::fill(st_.get() + r * query_ld_, st_.get() + r * query_ld_ + cut, neg_inf);
-        }
-    }
-
-    void rescale_accumulator(const T* alpha, index_t width) noexcept {
-        for (index_t i = 0; i < width; ++i) {
-            const batch a(alpha[i]);
-            T* row = o_.get() + i * o_ld_;
-            for (index_t c = 0; c < o_ld_; c += W) (batch::load_aligned(row + c) * a).store_aligned(row + c);
         }
     }
 
@@ -212,7 +197,7 @@ private:
             const T* v = v_row(b, hk, j0 + c0);
             const T* pt = st_.get() + c0 * query_ld_;
             const auto seen = [&](index_t last_query) {
-                return std::clamp<index_t>(p_.visible_end(i0 + last_query) - j0 - c0, 0, chunk);
+                return std::clamp<index_t>(causal_.visible_end(i0 + last_query) - j0 - c0, 0, chunk);
             };
             for (index_t n0 = 0; n0 < full_vectors; n0 += NR) {
                 const int nr = static_cast<int>(std::min<index_t>(NR, full_vectors - n0));
@@ -241,36 +226,22 @@ private:
     template <class Head>
     void accumulate_visible_values(index_t b, index_t hk, index_t i0, index_t rows, index_t j0, index_t keys,
                                    const Head& mask) noexcept {
-        for (index_t i = 0; i < rows; ++i) {
-            T* acc = o_.get() + i * o_ld_;
-            const index_t end = std::min(j0 + keys, p_.visible_end(i0 + i));
-            for (index_t j = j0; j < end; ++j) {
-                if (mask.bias(i0 + i, j) == neg_inf) continue;
-                const T w = st_.get()[(j - j0) * query_ld_ + i];
-                const T* v = v_row(b, hk, j);
-                for (index_t c = 0; c < p_.head_dim_v; ++c) acc[c] += w * v[c];
-            }
-        }
+        for (index_t i = 0; i < rows; ++i)
+            rows_t::add_visible_values(o_.get() + i * o_ld_, st_.get() + i, query_ld_, mask, i0 + i, j0,
+                                       std::min(j0 + keys, causal_.visible_end(i0 + i)), v_row(b, hk, j0),
+                                       p_.v.stride(2), p_.head_dim_v);
     }
 
     // Rows i with only[i] == value (every row when only is null).
     void write_output(index_t b, index_t h, index_t i0, index_t rows, const online_softmax<T, Arch>& softmax,
                       const unsigned char* only, unsigned char value) noexcept {
-        const index_t full = p_.head_dim_v / W * W;
-        for (index_t i = 0; i < rows; ++i) {
-            if (only && only[i] != value) continue;
-            const T inv = softmax.normaliser(i);
-            const T* acc = o_.get() + i * o_ld_;
-            T* out = row_start(p_.out, b, h, i0 + i);
-            const batch scale(inv);
-            for (index_t c = 0; c < full; c += W) (batch::load_aligned(acc + c) * scale).store_unaligned(out + c);
-            for (index_t c = full; c < p_.head_dim_v; ++c) out[c] = acc[c] * inv;
-            if (p_.lse.data()) p_.lse(b, h, i0 + i) = softmax.log_sum_exp(i);
-        }
+        for (index_t i = 0; i < rows; ++i)
+            if (!only || only[i] == value) rows_t::write_row(p_, b, h, i0 + i, o_.get() + i * o_ld_, softmax, i);
     }
 
     const problem<T>& p_;
     const Mask& mask_;
+    const causal_mask causal_;
     index_t block_q_, query_ld_, block_kv_, o_ld_, value_chunk_;
     aligned_scratch<T> qt_, st_, o_, stats_;
     aligned_scratch<unsigned char> repeat_;

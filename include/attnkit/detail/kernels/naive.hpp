@@ -7,9 +7,9 @@
 #include <limits>
 
 #include "attnkit/detail/config_namespace.hpp"
+#include "attnkit/detail/mask.hpp"
+#include "attnkit/detail/problem.hpp"
 #include "attnkit/detail/scratch.hpp"
-#include "attnkit/mask.hpp"
-#include "attnkit/problem.hpp"
 
 namespace attnkit {
 namespace kernels {
@@ -22,7 +22,8 @@ void naive(const problem<T>& p, const Mask& mask) {
     // accumulator per value column; indexed with the signed index_t like
     // everything else (a std::vector would need a cast at every subscript for
     // -Wsign-conversion), and sized with overflow checks (detail/scratch.hpp).
-    const detail::aligned_scratch<T> score_row(p.visible_end(p.seq_q - 1)), acc_row(p.head_dim_v);
+    const detail::causal_mask causal = detail::causal_mask::of(p);
+    const detail::aligned_scratch<T> score_row(causal.visible_end(p.seq_q - 1)), acc_row(p.head_dim_v);
     T* const scores = score_row.get();
     T* const acc = acc_row.get();
 
@@ -31,7 +32,7 @@ void naive(const problem<T>& p, const Mask& mask) {
             const index_t hk = h / p.group;
             const auto mask_head = mask.at(b, h);
             for (index_t i = 0; i < p.seq_q; ++i) {
-                const index_t end = p.visible_end(i);
+                const index_t end = causal.visible_end(i);
 
                 // Scores of the visible keys. A masked key is removed before its
                 // score is computed, so a NaN in its k or v row cannot reach row i.

@@ -10,8 +10,6 @@
 // the front door to the kernels of units built with other flags.
 #pragma once
 
-#include <algorithm>
-
 #include "attnkit/options.hpp"
 #include "attnkit/view.hpp"
 
@@ -30,7 +28,8 @@ struct problem {
     T scale = T(1);
 
     // Key j is visible to query i iff j <= i + causal_offset. Without causal
-    // masking the offset is seq_kv, which makes every key visible.
+    // masking the offset is seq_kv, which makes every key visible. The
+    // kernels read it through detail::causal_mask (mask.hpp).
     index_t causal_offset = 0;
 
     // The explicit mask, broadcast to [batch, heads_q, seq_q, seq_kv] (broadcast
@@ -44,14 +43,6 @@ struct problem {
     variant kernel = variant::naive;
     config tiles;
 
-    // One past the last key query row i may see under the causal mask alone.
-    constexpr index_t visible_end(index_t i) const noexcept {
-        return std::clamp<index_t>(i + causal_offset + 1, 0, seq_kv);
-    }
-    // First query row that sees at least one key under the causal mask alone.
-    constexpr index_t first_row_with_keys() const noexcept {
-        return std::clamp<index_t>(-causal_offset, 0, seq_q);
-    }
 };
 
 }  // namespace attnkit

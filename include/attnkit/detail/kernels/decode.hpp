@@ -28,9 +28,8 @@
 #include "attnkit/detail/decode_merge.hpp"
 #include "attnkit/detail/decode_plan.hpp"
 #include "attnkit/detail/fit_config.hpp"
+#include "attnkit/detail/problem.hpp"
 #include "attnkit/detail/scratch.hpp"
-#include "attnkit/detail/tile_engine.hpp"
-#include "attnkit/problem.hpp"
 
 namespace attnkit {
 namespace kernels {

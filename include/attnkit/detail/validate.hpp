@@ -1,0 +1,317 @@
+// attnkit: the front door's checks. Every violation throws attnkit::error with a
+// message naming the tensor, the dimension and the values, before any kernel runs.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <variant>
+
+#include "attnkit/detail/config_namespace.hpp"
+#include "attnkit/detail/mask.hpp"
+#include "attnkit/detail/problem.hpp"
+#include "attnkit/error.hpp"
+#include "attnkit/options.hpp"
+#include "attnkit/view.hpp"
+
+namespace attnkit {
+namespace detail {
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
+
+// The names of each tensor's dimensions, in the library's one vocabulary.
+struct tensor_names {
+    const char* tensor;
+    std::array<const char*, 4> dims;
+};
+inline constexpr tensor_names q_names{"q", {"batch", "heads_q", "seq_q", "head_dim"}};
+inline constexpr tensor_names k_names{"k", {"batch", "heads_kv", "seq_kv", "head_dim"}};
+inline constexpr tensor_names v_names{"v", {"batch", "heads_kv", "seq_kv", "head_dim_v"}};
+inline constexpr tensor_names out_names{"out", {"batch", "heads_q", "seq_q", "head_dim_v"}};
+inline constexpr tensor_names mask_names{"mask", {"batch", "heads_q", "seq_q", "seq_kv"}};
+inline constexpr tensor_names lse_names{"lse", {"batch", "heads_q", "seq_q", ""}};
+
+inline std::string dim_name(const tensor_names& n, std::size_t d) {
+    return std::string(n.tensor) + "." + n.dims[d];
+}
+
+inline std::string number_text(double x) {
+    std::ostringstream s;
+    s << x;
+    return s.str();
+}
+
+template <std::size_t Rank>
+std::string list_text(const std::array<index_t, Rank>& a) {
+    std::string s = "[";
+    for (std::size_t d = 0; d < Rank; ++d) s += (d ? ", " : "") + std::to_string(a[d]);
+    return s + "]";
+}
+
+inline constexpr index_t index_max = std::numeric_limits<index_t>::max();
+
+// Extents are non-negative; the element count and the largest offset from
+// data() fit in index_t, so kernels may compute offsets without overflow checks.
+template <class V>
+void check_shape(const V& t, const tensor_names& n) {
+    constexpr std::size_t rank = V::rank;
+    for (std::size_t d = 0; d < rank; ++d)
+        if (t.extent(d) < 0)
+            raise(dim_name(n, d) + " (" + std::to_string(t.extent(d)) + ") is negative");
+
+    index_t count = 1;
+    index_t span = 0;
+    bool empty = false;
+    for (std::size_t d = 0; d < rank; ++d) empty = empty || t.extent(d) == 0;
+    for (std::size_t d = 0; d < rank && !empty; ++d) {
+        const index_t e = t.extent(d);
+        const index_t s = t.stride(d);
+        const bool too_many = count > index_max / e;
+        const bool stride_unrepresentable = s == std::numeric_limits<index_t>::min();
+        const index_t as = stride_unrepresentable ? 0 : (s < 0 ? -s : s);
+        const bool span_overflows = stride_unrepresentable || (e > 1 && as > (index_max - span) / (e - 1));
+        if (too_many || span_overflows)
+            raise(std::string(n.tensor) + ": index arithmetic overflows (extents " + list_text(t.extents()) +
+                  ", strides " + list_text(t.strides()) + ")");
+        count *= e;
+        span += (e - 1) * as;
+    }
+    if (!empty && t.data() == nullptr)
+        raise(std::string(n.tensor) + ".data is null but " + n.tensor + " has " + std::to_string(count) +
+              " elements");
+}
+
+// True when two distinct indices of t can address the same element. Sorting the
+// dimensions by |stride| gives a sufficient condition for injectivity: each
+// stride reaches past the whole span of the dimensions inside it.
+template <class V>
+bool has_self_overlap(const V& t) {
+    constexpr std::size_t rank = V::rank;
+    std::array<index_t, rank> ext{}, str{};
+    std::size_t used = 0;
+    for (std::size_t d = 0; d < rank; ++d) {
+        if (t.extent(d) == 0) return false;
+        if (t.extent(d) == 1) continue;
+        ext[used] = t.extent(d);
+        str[used] = t.stride(d) < 0 ? -t.stride(d) : t.stride(d);
+        ++used;
+    }
+    for (std::size_t a = 1; a < used; ++a)
+        for (std::size_t b = a; b > 0 && str[b] < str[b - 1]; --b) {
+            std::swap(str[b], str[b - 1]);
+            std::swap(ext[b], ext[b - 1]);
+        }
+    index_t span = 0;  // largest offset reachable by the dimensions inside
+    for (std::size_t d = 0; d < used; ++d) {
+        if (str[d] <= span) return true;
+        span += (ext[d] - 1) * str[d];
+    }
+    return false;
+}
+
+// The bytes a view can touch, as [first, last) addresses; empty views touch none.
+struct byte_range {
+    std::uintptr_t first = 0, last = 0;
+    bool empty() const { return first == last; }
+};
+
+template <class V>
+byte_range bytes_of(const V& t) {
+    if (t.data() == nullptr || t.size() == 0) return {};
+    index_t lo = 0, hi = 0;
+    for (std::size_t d = 0; d < V::rank; ++d) {
+        const index_t reach = (t.extent(d) - 1) * t.stride(d);
+        (reach < 0 ? lo : hi) += reach;
+    }
+    using E = std::remove_cv_t<typename V::element_type>;
+    const auto base = reinterpret_cast<std::uintptr_t>(t.data());
+    return {base + static_cast<std::uintptr_t>(lo) * sizeof(E),
+            base + static_cast<std::uintptr_t>(hi) * sizeof(E) + sizeof(E)};
+}
+
+// Conservative: views that interleave without sharing an element (say q and
+// out packed into one buffer with alternating rows) are also rejected.
+inline void check_disjoint(byte_range a, const char* a_name, byte_range b, const char* b_name) {
+    if (a.empty() || b.empty()) return;
+    if (a.first < b.last && b.first < a.last) raise(std::string(a_name) + " overlaps " + b_name + " in memory");
+}
+
+inline void check_equal(index_t got, const tensor_names& gn, std::size_t gd, index_t want,
+                        const tensor_names& wn, std::size_t wd) {
+    if (got != want)
+        raise(dim_name(gn, gd) + " (" + std::to_string(got) + ") != " + dim_name(wn, wd) + " (" +
+              std::to_string(want) + ")");
+}
+
+inline const char* variant_name(variant v) {
+    switch (v) {
+        case variant::automatic: return "automatic";
+        case variant::naive: return "naive";
+        case variant::blocked: return "blocked";
+        case variant::parallel: return "parallel";
+        case variant::flash: return "flash";
+        case variant::decode: return "decode";
+    }
+    return "unknown";
+}
+
+// An enumeration's value is one of its enumerators (0 .. last): a value cast
+// from an out-of-range integer would otherwise take a switch's fall-through.
+template <class E>
+void check_enum(E value, E last, const char* field) {
+    const auto v = static_cast<long long>(value);
+    if (v < 0 || v > static_cast<long long>(last))
+        raise(std::string(field) + " (" + std::to_string(v) + ") is not one of its enumerators (0 to " +
+              std::to_string(static_cast<long long>(last)) + ")");
+}
+
+// The fast kernels walk head_dim with vector loads.
+template <class V>
+void check_unit_innermost(const V& t, const tensor_names& n, variant kernel) {
+    // An empty view addresses nothing, whatever its strides.
+    if (t.size() > 0 && t.extent(3) > 1 && t.stride(3) != 1)
+        raise(dim_name(n, 3) + " stride (" + std::to_string(t.stride(3)) + ") != 1, required by the " +
+              variant_name(kernel) + " variant");
+}
+
+template <class T, class M>
+tensor4<const M> broadcast_mask_to(const tensor4<const M>& m, const std::array<index_t, 4>& full) {
+    std::array<index_t, 4> strides = m.strides();
+    for (std::size_t d = 0; d < 4; ++d) {
+        if (m.extent(d) != full[d] && m.extent(d) != 1)
+            raise(dim_name(mask_names, d) + " (" + std::to_string(m.extent(d)) + ") does not broadcast to " +
+                  mask_names.dims[d] + " (" + std::to_string(full[d]) + ")");
+        if (m.extent(d) == 1) strides[d] = 0;
+    }
+    return tensor4<const M>(m.data(), full, strides);
+}
+
+ATTNKIT_END_CONFIG_NAMESPACE
+}  // namespace detail
+
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
+
+// Checks every input against the contract and returns the normalised problem.
+// Throws attnkit::error on the first violation; never touches out.
+template <class T>
+problem<T> validate(const tensor4<const T>& q, const tensor4<const T>& k, const tensor4<const T>& v,
+                    const tensor4<T>& out, const options<T>& opt) {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "attnkit supports float and double");
+    using namespace detail;
+
+    check_shape(q, q_names);
+    check_shape(k, k_names);
+    check_shape(v, v_names);
+    check_shape(out, out_names);
+
+    check_equal(k.extent(0), k_names, 0, q.extent(0), q_names, 0);
+    check_equal(v.extent(0), v_names, 0, q.extent(0), q_names, 0);
+    check_equal(out.extent(0), out_names, 0, q.extent(0), q_names, 0);
+    check_equal(v.extent(1), v_names, 1, k.extent(1), k_names, 1);
+    check_equal(out.extent(1), out_names, 1, q.extent(1), q_names, 1);
+    check_equal(v.extent(2), v_names, 2, k.extent(2), k_names, 2);
+    check_equal(out.extent(2), out_names, 2, q.extent(2), q_names, 2);
+    check_equal(k.extent(3), k_names, 3, q.extent(3), q_names, 3);
+    check_equal(out.extent(3), out_names, 3, v.extent(3), v_names, 3);
+
+    // Kernels compute i + (seq_kv - seq_q) + 1 for causal limits, even over
+    // empty views, so both lengths must leave room for that sum.
+    if (q.extent(2) > index_max / 4 || k.extent(2) > index_max / 4)
+        raise("q.seq_q (" + std::to_string(q.extent(2)) + ") or k.seq_kv (" + std::to_string(k.extent(2)) +
+              ") is too large for index arithmetic");
+
+    const index_t heads_q = q.extent(1), heads_kv = k.extent(1);
+    if (heads_q > 0 && (heads_kv == 0 || heads_q % heads_kv != 0))
+        raise("q.heads_q (" + std::to_string(heads_q) + ") is not a multiple of k.heads_kv (" +
+              std::to_string(heads_kv) + ")");
+
+    if (has_self_overlap(out))
+        raise("out has overlapping elements (extents " + list_text(out.extents()) + ", strides " +
+              list_text(out.strides()) + ")");
+
+    if (opt.scale && !(std::isfinite(*opt.scale) && *opt.scale > 0))
+        raise("scale (" + number_text(*opt.scale) + ") is not finite and positive");
+
+    if (opt.tiles.block_q < 0) raise("config.block_q (" + std::to_string(opt.tiles.block_q) + ") is negative");
+    if (opt.tiles.block_kv < 0) raise("config.block_kv (" + std::to_string(opt.tiles.block_kv) + ") is negative");
+    if (opt.tiles.threads < 0) raise("config.threads (" + std::to_string(opt.tiles.threads) + ") is negative");
+    if (opt.tiles.threads > config::max_threads)
+        raise("config.threads (" + std::to_string(opt.tiles.threads) + ") exceeds config::max_threads (" +
+              std::to_string(config::max_threads) + ")");
+    check_enum(opt.causal_mode, causal::bottom_right, "options.causal_mode");
+    check_enum(opt.kernel, variant::decode, "options.kernel");
+    check_enum(opt.tiles.instruction_set, isa::neon, "config.instruction_set");
+
+    problem<T> p;
+    p.q = q;
+    p.k = k;
+    p.v = v;
+    p.out = out;
+    p.batch = q.extent(0);
+    p.heads_q = heads_q;
+    p.heads_kv = heads_kv;
+    p.seq_q = q.extent(2);
+    p.seq_kv = k.extent(2);
+    p.head_dim = q.extent(3);
+    p.head_dim_v = v.extent(3);
+    p.group = heads_kv > 0 && heads_q > 0 ? heads_q / heads_kv : 1;
+    // head_dim = 0 gives all-zero scores whatever the scale; 1 keeps them finite.
+    p.scale = static_cast<T>(opt.scale ? *opt.scale : (p.head_dim > 0 ? 1.0 / std::sqrt(double(p.head_dim)) : 1.0));
+    if (!(std::isfinite(p.scale) && p.scale > 0))
+        raise("scale (" + number_text(opt.scale.value_or(0.0)) + ") is not finite and positive in " +
+              (std::is_same_v<T, float> ? "float" : "double"));
+    p.causal_offset = causal_offset(opt.causal_mode, p.seq_q, p.seq_kv);
+    p.kernel = opt.kernel;
+    p.tiles = opt.tiles;
+
+    const std::array<index_t, 4> mask_full{p.batch, p.heads_q, p.seq_q, p.seq_kv};
+    byte_range mask_bytes;
+    if (const auto* m = std::get_if<tensor4<const bool>>(&opt.mask)) {
+        check_shape(*m, mask_names);
+        p.mask = mask_kind::boolean;
+        p.bool_mask = broadcast_mask_to<T>(*m, mask_full);
+        mask_bytes = bytes_of(*m);
+    } else if (const auto* a = std::get_if<tensor4<const T>>(&opt.mask)) {
+        check_shape(*a, mask_names);
+        p.mask = mask_kind::additive;
+        p.additive_mask = broadcast_mask_to<T>(*a, mask_full);
+        mask_bytes = bytes_of(*a);
+    }
+
+    if (opt.lse) {
+        const tensor3<T>& l = *opt.lse;
+        check_shape(l, lse_names);
+        check_equal(l.extent(0), lse_names, 0, q.extent(0), q_names, 0);
+        check_equal(l.extent(1), lse_names, 1, q.extent(1), q_names, 1);
+        check_equal(l.extent(2), lse_names, 2, q.extent(2), q_names, 2);
+        if (has_self_overlap(l))
+            raise("lse has overlapping elements (extents " + list_text(l.extents()) + ", strides " +
+                  list_text(l.strides()) + ")");
+        p.lse = l;
+    }
+
+    if (p.kernel != variant::naive && p.kernel != variant::automatic) {
+        check_unit_innermost(q, q_names, p.kernel);
+        check_unit_innermost(k, k_names, p.kernel);
+        check_unit_innermost(v, v_names, p.kernel);
+        check_unit_innermost(out, out_names, p.kernel);
+    }
+
+    const byte_range out_bytes = bytes_of(out), lse_bytes = bytes_of(p.lse);
+    check_disjoint(out_bytes, "out", bytes_of(q), "q");
+    check_disjoint(out_bytes, "out", bytes_of(k), "k");
+    check_disjoint(out_bytes, "out", bytes_of(v), "v");
+    check_disjoint(out_bytes, "out", mask_bytes, "mask");
+    check_disjoint(lse_bytes, "lse", out_bytes, "out");
+    check_disjoint(lse_bytes, "lse", bytes_of(q), "q");
+    check_disjoint(lse_bytes, "lse", bytes_of(k), "k");
+    check_disjoint(lse_bytes, "lse", bytes_of(v), "v");
+    check_disjoint(lse_bytes, "lse", mask_bytes, "mask");
+    return p;
+}
+
+ATTNKIT_END_CONFIG_NAMESPACE
+}  // namespace attnkit
