@@ -296,6 +296,46 @@ TEMPLATE_TEST_CASE("heads_q must be a multiple of heads_kv", "[validation][gqa]"
     }
 }
 
+// Issue 14, item 5: bhsd(data, B, S, H, D) on a BSHD buffer (or bshd on a BHSD
+// one) swaps a view's heads and seq. Where that makes extents disagree, the
+// message says which order each helper takes. (Where every view is made by
+// the wrong helper they agree, and a call whose seq_q is a multiple of seq_kv
+// reads as grouped-query attention: no check can tell.)
+const std::string layout_helpers =
+    "bhsd(data, batch, heads, seq, dim) takes heads before seq, bshd(data, batch, seq, heads, dim) seq before "
+    "heads: is each view made by the helper of its buffer's layout?";
+
+TEMPLATE_TEST_CASE("a view with heads and seq swapped gets the layout hint", "[validation][layout]", float, double) {
+    using T = TestType;
+    SECTION("out against q") {
+        fixture<T> c;
+        c.out = c.output({2, 5, 4, 3});
+        check_rejected(c, "attnkit: out.heads_q (5) != q.heads_q (4); out has heads 5 and seq 4 where q has heads 4 "
+                          "and seq 5: " + layout_helpers);
+    }
+    SECTION("v against k") {
+        fixture<T> c;
+        c.v = c.input({2, 7, 2, 3});
+        check_rejected(c, "attnkit: v.heads_kv (7) != k.heads_kv (2); v has heads 7 and seq 2 where k has heads 2 "
+                          "and seq 7: " + layout_helpers);
+    }
+    SECTION("q and k both, heads not a whole group") {
+        fixture<T> c;
+        c.q = c.input({2, 5, 4, 6});
+        c.k = c.input({2, 7, 2, 6});
+        c.v = c.input({2, 7, 2, 3});
+        c.out = c.output({2, 5, 4, 3});
+        c.opt.lse = c.output3({2, 5, 4});
+        check_rejected(c, "attnkit: q.heads_q (5) is not a multiple of k.heads_kv (7); their seq extents (4, 2) would "
+                          "be: " + layout_helpers);
+    }
+    SECTION("no hint where swapping would not help") {
+        fixture<T> c;
+        c.out = c.output({2, 3, 5, 3});
+        check_rejected(c, "attnkit: out.heads_q (3) != q.heads_q (4)");
+    }
+}
+
 TEMPLATE_TEST_CASE("null data with a non-zero number of elements", "[validation]", float, double) {
     using T = TestType;
     fixture<T> c;

@@ -189,49 +189,118 @@ tensor4<const M> broadcast_mask_to(const tensor4<const M>& m, const std::array<i
     return tensor4<const M>(m.data(), full, strides);
 }
 
-ATTNKIT_END_CONFIG_NAMESPACE
-}  // namespace detail
+// ---- The contract, as tables ---------------------------------------------------
 
-ATTNKIT_BEGIN_CONFIG_NAMESPACE
+// The tensors of a call, by role; extents and names of each are facts (below).
+enum class role { q, k, v, out, mask, lse };
 
-// Checks every input against the contract and returns the normalised problem.
-// Throws attnkit::error on the first violation; never touches out.
+// One extent of a role: dimension dim of the view.
+struct extent_of {
+    role tensor;
+    std::size_t dim;
+};
+
+// Every dimension name has one extent across the tensors that carry it: each
+// got must equal its want, checked in this order, the first mismatch reported
+// (heads_q and heads_kv are related by grouped-query attention instead, and
+// mask's extents broadcast: both checked on their own).
+struct same_extent {
+    extent_of got, want;
+};
+inline constexpr same_extent same_extents[] = {
+    {{role::k, 0}, {role::q, 0}},    {{role::v, 0}, {role::q, 0}},  {{role::out, 0}, {role::q, 0}},  // batch
+    {{role::v, 1}, {role::k, 1}},                                                                    // heads_kv
+    {{role::out, 1}, {role::q, 1}},                                                                  // heads_q
+    {{role::v, 2}, {role::k, 2}},                                                                    // seq_kv
+    {{role::out, 2}, {role::q, 2}},                                                                  // seq_q
+    {{role::k, 3}, {role::q, 3}},                                                                    // head_dim
+    {{role::out, 3}, {role::v, 3}},                                                                  // head_dim_v
+};
+// lse, when requested, is [batch, heads_q, seq_q] of q.
+inline constexpr same_extent same_lse_extents[] = {
+    {{role::lse, 0}, {role::q, 0}}, {{role::lse, 1}, {role::q, 1}}, {{role::lse, 2}, {role::q, 2}}};
+
+// The outputs share no byte with any other tensor, in this order.
+struct disjoint_pair {
+    role output, other;
+};
+inline constexpr disjoint_pair disjoint_tensors[] = {
+    {role::out, role::q},   {role::out, role::k}, {role::out, role::v}, {role::out, role::mask},
+    {role::lse, role::out}, {role::lse, role::q}, {role::lse, role::k}, {role::lse, role::v},
+    {role::lse, role::mask}};
+
+// The roles' facts for the tables: names, extents (lse's rank 3 padded with
+// 0) and the bytes each may touch (empty when absent).
+struct call_facts {
+    std::array<const tensor_names*, 6> names{&q_names, &k_names, &v_names, &out_names, &mask_names, &lse_names};
+    std::array<std::array<index_t, 4>, 6> extents{};
+    std::array<byte_range, 6> bytes{};
+
+    static constexpr std::size_t at(role r) noexcept { return static_cast<std::size_t>(r); }
+    index_t extent(extent_of e) const noexcept { return extents[at(e.tensor)][e.dim]; }
+    template <class V>
+    void set(role r, const V& t) {
+        for (std::size_t d = 0; d < V::rank; ++d) extents[at(r)][d] = t.extent(d);
+        bytes[at(r)] = bytes_of(t);
+    }
+};
+
+// bhsd() and bshd() take heads and seq in opposite orders, and a view made by
+// the wrong one reads a buffer's heads as its sequence: said where the
+// extents that do not match look like that mistake.
+inline const char* layout_helpers_text() noexcept {
+    return "bhsd(data, batch, heads, seq, dim) takes heads before seq, bshd(data, batch, seq, heads, dim) seq "
+           "before heads: is each view made by the helper of its buffer's layout?";
+}
+
+// The hint for a heads or seq mismatch between two rank-4 tensors: when got's
+// heads and seq are want's seq and heads, got (or want) has them swapped.
+inline std::string swapped_layout_hint(const call_facts& f, const same_extent& rule) {
+    const bool heads_or_seq = rule.got.dim == 1 || rule.got.dim == 2;
+    if (!heads_or_seq || rule.got.tensor == role::lse) return {};
+    const auto& got = f.extents[call_facts::at(rule.got.tensor)];
+    const auto& want = f.extents[call_facts::at(rule.want.tensor)];
+    if (got[1] != want[2] || got[2] != want[1]) return {};
+    const char* g = f.names[call_facts::at(rule.got.tensor)]->tensor;
+    const char* w = f.names[call_facts::at(rule.want.tensor)]->tensor;
+    return std::string("; ") + g + " has heads " + std::to_string(got[1]) + " and seq " + std::to_string(got[2]) +
+           " where " + w + " has heads " + std::to_string(want[1]) + " and seq " + std::to_string(want[2]) + ": " +
+           layout_helpers_text();
+}
+
+template <std::size_t N>
+void check_same_extents(const call_facts& f, const same_extent (&rules)[N]) {
+    for (const same_extent& rule : rules) {
+        const index_t got = f.extent(rule.got), want = f.extent(rule.want);
+        if (got == want) continue;
+        const tensor_names& gn = *f.names[call_facts::at(rule.got.tensor)];
+        const tensor_names& wn = *f.names[call_facts::at(rule.want.tensor)];
+        raise(dim_name(gn, rule.got.dim) + " (" + std::to_string(got) + ") != " + dim_name(wn, rule.want.dim) + " (" +
+              std::to_string(want) + ")" + swapped_layout_hint(f, rule));
+    }
+}
+
+inline void check_disjoint_tensors(const call_facts& f) {
+    for (const disjoint_pair& pair : disjoint_tensors)
+        check_disjoint(f.bytes[call_facts::at(pair.output)], f.names[call_facts::at(pair.output)]->tensor,
+                       f.bytes[call_facts::at(pair.other)], f.names[call_facts::at(pair.other)]->tensor);
+}
+
+// q's heads are a whole number of k's (grouped-query attention).
+inline void check_grouped_heads(index_t heads_q, index_t heads_kv, index_t q_seq, index_t k_seq) {
+    if (heads_q == 0 || (heads_kv != 0 && heads_q % heads_kv == 0)) return;
+    // Both views made by the wrong helper read each buffer's heads as seq.
+    const bool swapped = k_seq > 0 && q_seq % k_seq == 0;
+    raise("q.heads_q (" + std::to_string(heads_q) + ") is not a multiple of k.heads_kv (" + std::to_string(heads_kv) +
+          ")" +
+          (swapped ? std::string("; their seq extents (") + std::to_string(q_seq) + ", " + std::to_string(k_seq) +
+                         ") would be: " + layout_helpers_text()
+                   : std::string()));
+}
+
+// Each of config's fields and the options' enumerations in range.
 template <class T>
-problem<T> validate(const tensor4<const T>& q, const tensor4<const T>& k, const tensor4<const T>& v,
-                    const tensor4<T>& out, const options<T>& opt) {
-    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "attnkit supports float and double");
-    using namespace detail;
-
-    check_shape(q, q_names);
-    check_shape(k, k_names);
-    check_shape(v, v_names);
-    check_shape(out, out_names);
-
-    check_equal(k.extent(0), k_names, 0, q.extent(0), q_names, 0);
-    check_equal(v.extent(0), v_names, 0, q.extent(0), q_names, 0);
-    check_equal(out.extent(0), out_names, 0, q.extent(0), q_names, 0);
-    check_equal(v.extent(1), v_names, 1, k.extent(1), k_names, 1);
-    check_equal(out.extent(1), out_names, 1, q.extent(1), q_names, 1);
-    check_equal(v.extent(2), v_names, 2, k.extent(2), k_names, 2);
-    check_equal(out.extent(2), out_names, 2, q.extent(2), q_names, 2);
-    check_equal(k.extent(3), k_names, 3, q.extent(3), q_names, 3);
-    check_equal(out.extent(3), out_names, 3, v.extent(3), v_names, 3);
-
-    // Kernels compute i + (seq_kv - seq_q) + 1 for causal limits, even over
-    // empty views, so both lengths must leave room for that sum.
-    if (q.extent(2) > index_max / 4 || k.extent(2) > index_max / 4)
-        raise("q.seq_q (" + std::to_string(q.extent(2)) + ") or k.seq_kv (" + std::to_string(k.extent(2)) +
-              ") is too large for index arithmetic");
-
-    const index_t heads_q = q.extent(1), heads_kv = k.extent(1);
-    if (heads_q > 0 && (heads_kv == 0 || heads_q % heads_kv != 0))
-        raise("q.heads_q (" + std::to_string(heads_q) + ") is not a multiple of k.heads_kv (" +
-              std::to_string(heads_kv) + ")");
-
-    if (has_self_overlap(out))
-        raise("out has overlapping elements (extents " + list_text(out.extents()) + ", strides " +
-              list_text(out.strides()) + ")");
-
+void check_options(const options<T>& opt) {
     if (opt.scale && !(std::isfinite(*opt.scale) && *opt.scale > 0))
         raise("scale (" + number_text(*opt.scale) + ") is not finite and positive");
 
@@ -244,6 +313,54 @@ problem<T> validate(const tensor4<const T>& q, const tensor4<const T>& k, const 
     check_enum(opt.causal_mode, causal::bottom_right, "options.causal_mode");
     check_enum(opt.kernel, variant::decode, "options.kernel");
     check_enum(opt.tiles.instruction_set, isa::neon, "config.instruction_set");
+}
+
+template <class V>
+void check_no_self_overlap(const V& t, const char* name) {
+    if (has_self_overlap(t))
+        raise(std::string(name) + " has overlapping elements (extents " + list_text(t.extents()) + ", strides " +
+              list_text(t.strides()) + ")");
+}
+
+ATTNKIT_END_CONFIG_NAMESPACE
+}  // namespace detail
+
+ATTNKIT_BEGIN_CONFIG_NAMESPACE
+
+// Checks every input against the contract and returns the normalised problem.
+// Throws attnkit::error on the first violation; never touches out. The order
+// of the checks is the order of the messages a call with several violations
+// gets (tests/test_validation.cpp pins them).
+template <class T>
+problem<T> validate(const tensor4<const T>& q, const tensor4<const T>& k, const tensor4<const T>& v,
+                    const tensor4<T>& out, const options<T>& opt) {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "attnkit supports float and double");
+    using namespace detail;
+
+    // 1. Each view's own shape: extents, index arithmetic, data.
+    check_shape(q, q_names);
+    check_shape(k, k_names);
+    check_shape(v, v_names);
+    check_shape(out, out_names);
+
+    // 2. The extents the views share.
+    call_facts facts;
+    facts.set(role::q, q);
+    facts.set(role::k, k);
+    facts.set(role::v, v);
+    facts.set(role::out, out);
+    check_same_extents(facts, same_extents);
+
+    // Kernels compute i + (seq_kv - seq_q) + 1 for causal limits, even over
+    // empty views, so both lengths must leave room for that sum.
+    if (q.extent(2) > index_max / 4 || k.extent(2) > index_max / 4)
+        raise("q.seq_q (" + std::to_string(q.extent(2)) + ") or k.seq_kv (" + std::to_string(k.extent(2)) +
+              ") is too large for index arithmetic");
+    check_grouped_heads(q.extent(1), k.extent(1), q.extent(2), k.extent(2));
+    check_no_self_overlap(out, "out");
+
+    // 3. The options.
+    check_options(opt);
 
     problem<T> p;
     p.q = q;
@@ -251,13 +368,13 @@ problem<T> validate(const tensor4<const T>& q, const tensor4<const T>& k, const 
     p.v = v;
     p.out = out;
     p.batch = q.extent(0);
-    p.heads_q = heads_q;
-    p.heads_kv = heads_kv;
+    p.heads_q = q.extent(1);
+    p.heads_kv = k.extent(1);
     p.seq_q = q.extent(2);
     p.seq_kv = k.extent(2);
     p.head_dim = q.extent(3);
     p.head_dim_v = v.extent(3);
-    p.group = heads_kv > 0 && heads_q > 0 ? heads_q / heads_kv : 1;
+    p.group = p.heads_kv > 0 && p.heads_q > 0 ? p.heads_q / p.heads_kv : 1;
     // head_dim = 0 gives all-zero scores whatever the scale; 1 keeps them finite.
     p.scale = static_cast<T>(opt.scale ? *opt.scale : (p.head_dim > 0 ? 1.0 / std::sqrt(double(p.head_dim)) : 1.0));
     if (!(std::isfinite(p.scale) && p.scale > 0))
@@ -267,32 +384,31 @@ problem<T> validate(const tensor4<const T>& q, const tensor4<const T>& k, const 
     p.kernel = opt.kernel;
     p.tiles = opt.tiles;
 
+    // 4. The mask, broadcast to [batch, heads_q, seq_q, seq_kv].
     const std::array<index_t, 4> mask_full{p.batch, p.heads_q, p.seq_q, p.seq_kv};
-    byte_range mask_bytes;
     if (const auto* m = std::get_if<tensor4<const bool>>(&opt.mask)) {
         check_shape(*m, mask_names);
         p.mask = mask_kind::boolean;
         p.bool_mask = broadcast_mask_to<T>(*m, mask_full);
-        mask_bytes = bytes_of(*m);
+        facts.bytes[call_facts::at(role::mask)] = bytes_of(*m);
     } else if (const auto* a = std::get_if<tensor4<const T>>(&opt.mask)) {
         check_shape(*a, mask_names);
         p.mask = mask_kind::additive;
         p.additive_mask = broadcast_mask_to<T>(*a, mask_full);
-        mask_bytes = bytes_of(*a);
+        facts.bytes[call_facts::at(role::mask)] = bytes_of(*a);
     }
 
+    // 5. lse, when requested.
     if (opt.lse) {
         const tensor3<T>& l = *opt.lse;
         check_shape(l, lse_names);
-        check_equal(l.extent(0), lse_names, 0, q.extent(0), q_names, 0);
-        check_equal(l.extent(1), lse_names, 1, q.extent(1), q_names, 1);
-        check_equal(l.extent(2), lse_names, 2, q.extent(2), q_names, 2);
-        if (has_self_overlap(l))
-            raise("lse has overlapping elements (extents " + list_text(l.extents()) + ", strides " +
-                  list_text(l.strides()) + ")");
+        facts.set(role::lse, l);
+        check_same_extents(facts, same_lse_extents);
+        check_no_self_overlap(l, "lse");
         p.lse = l;
     }
 
+    // 6. What the SIMD variants need: unit stride along head_dim.
     if (p.kernel != variant::naive && p.kernel != variant::automatic) {
         check_unit_innermost(q, q_names, p.kernel);
         check_unit_innermost(k, k_names, p.kernel);
@@ -300,16 +416,8 @@ problem<T> validate(const tensor4<const T>& q, const tensor4<const T>& k, const 
         check_unit_innermost(out, out_names, p.kernel);
     }
 
-    const byte_range out_bytes = bytes_of(out), lse_bytes = bytes_of(p.lse);
-    check_disjoint(out_bytes, "out", bytes_of(q), "q");
-    check_disjoint(out_bytes, "out", bytes_of(k), "k");
-    check_disjoint(out_bytes, "out", bytes_of(v), "v");
-    check_disjoint(out_bytes, "out", mask_bytes, "mask");
-    check_disjoint(lse_bytes, "lse", out_bytes, "out");
-    check_disjoint(lse_bytes, "lse", bytes_of(q), "q");
-    check_disjoint(lse_bytes, "lse", bytes_of(k), "k");
-    check_disjoint(lse_bytes, "lse", bytes_of(v), "v");
-    check_disjoint(lse_bytes, "lse", mask_bytes, "mask");
+    // 7. Outputs apart from everything else.
+    check_disjoint_tensors(facts);
     return p;
 }
 
