@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -105,8 +106,8 @@ int main(int argc, char** argv) {
     }
 
     void (*const revision[2])(const call&) = {attnkit_ab::run_a, attnkit_ab::run_b};
-    std::printf("%-44s %12s %12s %12s %12s %9s %10s\n", "case", "a min ms", "a median", "b min ms", "b median",
-                "b/a", "b best");
+    std::printf("%-44s %12s %12s %12s %12s %9s %10s %s\n", "case", "a min ms", "a median", "b min ms", "b median",
+                "b/a", "b best", "outputs");
     for (const std::string& spec : specs) {
         call c = parse_case(spec);
         const std::size_t element = c.f64 ? sizeof(double) : sizeof(float);
@@ -128,8 +129,23 @@ int main(int argc, char** argv) {
         c.v = v.data();
         c.out = out.data();
 
+        // The warm-up (pages, caches, thread pools) also compares the two
+        // revisions' outputs element by element, bit for bit.
+        std::vector<unsigned char> out_b(out.size());
+        revision[0](c);
+        c.out = out_b.data();
+        revision[1](c);
+        c.out = out.data();
+        std::size_t differ = 0;
+        for (std::size_t i = 0; i < out.size(); i += element)
+            differ += std::memcmp(out.data() + i, out_b.data() + i, element) != 0 ? 1 : 0;
+        char outputs[48];
+        if (differ == 0)
+            std::snprintf(outputs, sizeof outputs, "bitwise equal");
+        else
+            std::snprintf(outputs, sizeof outputs, "%zu of %zu differ", differ, out.size() / element);
+
         std::vector<double> ms[2];
-        for (auto* run : revision) run(c);  // warm-up: pages, caches, thread pools
         for (std::int64_t r = 0; r < rounds; ++r) {
             // Which revision goes first alternates from round to round.
             for (std::int64_t w0 = 0; w0 < 2; ++w0) {
@@ -153,9 +169,9 @@ int main(int argc, char** argv) {
             const double flop = attnkit_bench::attention_flop(1, c.heads_q, pairs, c.head_dim, c.head_dim);
             std::snprintf(rate, sizeof rate, "%.1f GF/s", flop / best_b * 1e-6);
         }
-        std::printf("%-44s %12.3f %12.3f %12.3f %12.3f %9.3f %10s\n", spec.c_str(),
+        std::printf("%-44s %12.3f %12.3f %12.3f %12.3f %9.3f %10s %s\n", spec.c_str(),
                     *std::min_element(ms[0].begin(), ms[0].end()), median(ms[0]), best_b, median(ms[1]),
-                    median(ratio), rate);
+                    median(ratio), rate, outputs);
         std::fflush(stdout);
         if (json)
             for (std::int64_t r = 0; r < rounds; ++r)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds attnkit_ab (ab_main.cpp) with two revisions of the library, each in a
 # namespace of its own, and runs it: the two are called alternately on the
-# same inputs, and the median of the paired ratios b/a judges the change.
+# same inputs, and the median of the paired ratios b/a judges the change. The
+# outputs column says whether the two revisions' outputs are bitwise equal.
 #
 # Usage: bench/ab/run.sh REV_A REV_B [ROUNDS CASE... [--json FILE]]
 #   REV: a git revision (its include/ is taken from git), or "worktree" for
@@ -15,7 +16,7 @@
 # AB_BUILD_DIR (default build/ab). The binary is $AB_BUILD_DIR/attnkit_ab.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-[[ $# -ge 2 ]] || { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ $# -ge 2 ]] || { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
 rev_a="$1"
 rev_b="$2"
 shift 2
