@@ -16,7 +16,7 @@
 # AB_BUILD_DIR (default build/ab). The binary is $AB_BUILD_DIR/attnkit_ab.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-[[ $# -ge 2 ]] || { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ $# -ge 2 ]] || { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
 rev_a="$1"
 rev_b="$2"
 shift 2
