@@ -3,7 +3,11 @@
 # The table is include/attnkit/detail/isa_table.hpp's ATTNKIT_ISA_TABLE; its
 # rows' name, kernels type and flags must be, as "name|type|flags" strings,
 # exactly those of cmake/attnkitIsaDispatch.cmake (every row) and of
-# fuzz/run.sh (the x86 rows: the fuzzer builds on x86-64 only).
+# fuzz/run.sh (the x86 rows: the fuzzer builds on x86-64 only); the README's
+# plain g++ recipe (one `printf "$unit" '<type>' > isa_<name>.cpp` and one
+# `g++ ... $DISPATCH <flags> -c isa_<name>.cpp` line per unit) must name the
+# x86 rows too, where it has them; and the consumer.include_path tests' _isa_avx512
+# flags in tests/CMakeLists.txt are the avx512 row's.
 cmake_minimum_required(VERSION 3.20)
 
 function(read_rows file out)
@@ -56,3 +60,49 @@ endfunction()
 
 check_copy("cmake/attnkitIsaDispatch.cmake" "${_table}")
 check_copy("fuzz/run.sh" "${_table_x86}")
+
+# The README's recipe without CMake.
+file(STRINGS "${SOURCE_DIR}/README.md" _units REGEX "^printf \"\\$unit\" '[^']+' > isa_[a-z0-9]+[.]cpp$")
+file(STRINGS "${SOURCE_DIR}/README.md" _compiles REGEX "^g[+][+] .*[$]DISPATCH.* -c isa_[a-z0-9]+[.]cpp$")
+set(_readme "")
+foreach(_unit IN LISTS _units)
+    string(REGEX REPLACE "^printf \"\\$unit\" '([^']+)' > isa_([a-z0-9]+)[.]cpp$" "\\2;\\1" _pair "${_unit}")
+    list(GET _pair 0 _name)
+    list(GET _pair 1 _type)
+    set(_flags "")
+    foreach(_compile IN LISTS _compiles)
+        if(_compile MATCHES "[$]DISPATCH ?(.*) -c isa_${_name}[.]cpp$")
+            string(STRIP "${CMAKE_MATCH_1}" _flags)
+        endif()
+    endforeach()
+    list(APPEND _readme "${_name}|${_type}|${_flags}")
+endforeach()
+list(SORT _readme)
+if(_readme)
+    if(NOT _readme STREQUAL _table_x86)
+        string(REPLACE ";" "\n    " _want "${_table_x86}")
+        string(REPLACE ";" "\n    " _got "${_readme}")
+        message(FATAL_ERROR "isa_table: README.md's recipe without CMake disagrees with include/attnkit/detail/isa_table.hpp\n"
+                            "  the table says:\n    ${_want}\n  README.md says:\n    ${_got}")
+    endif()
+    message(STATUS "isa_table: README.md's recipe without CMake agrees with the table")
+else()
+    message(STATUS "isa_table: README.md has no recipe without CMake to check")
+endif()
+
+# The consumer.include_path tests' AVX-512 flags (tests/CMakeLists.txt).
+file(STRINGS "${SOURCE_DIR}/tests/CMakeLists.txt" _consumer REGEX "^ *set\\(_isa_avx512 ")
+foreach(_line IN LISTS _consumer)
+    string(REGEX REPLACE "^ *set\\(_isa_avx512 (.*)\\)$" "\\1" _flags "${_line}")
+    set(_entry "")
+    foreach(_row IN LISTS _table)
+        if(_row MATCHES "^avx512[|][^|]*[|](.*)$")
+            set(_entry "${CMAKE_MATCH_1}")
+        endif()
+    endforeach()
+    if(NOT _flags STREQUAL _entry)
+        message(FATAL_ERROR "isa_table: tests/CMakeLists.txt's _isa_avx512 (${_flags}) is not the table's "
+                            "avx512 flags (${_entry})")
+    endif()
+    message(STATUS "isa_table: tests/CMakeLists.txt's _isa_avx512 agrees with the table")
+endforeach()

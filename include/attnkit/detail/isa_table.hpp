@@ -1,9 +1,11 @@
 // attnkit: the one table of instruction sets. Everything that names an ISA
 // derives from it: isa_name() and selected_isa() (isa.hpp), the front door's
 // dispatch to the kernels (sdpa.hpp's run_on_isa), and the header-only build's
-// choice of ISA. Two copies outside C++ are checked against it by the ctest
-// test lint.isa_table (tests/lint/isa_table.cmake): the flags and types of
-// cmake/attnkitIsaDispatch.cmake (attnkit_add_isa_dispatch) and fuzz/run.sh.
+// choice of ISA. The copies outside C++ are checked against it by the ctest
+// test lint.isa_table (tests/lint/isa_table.cmake): the types and flags of
+// cmake/attnkitIsaDispatch.cmake (attnkit_add_isa_dispatch), of fuzz/run.sh
+// and of the README's recipe without CMake, and the AVX-512 flags of the
+// consumer.include_path tests.
 //
 // One row per ISA, X(name, kernels, least, cpu, flags):
 //   name     the enumerator of attnkit::isa, also its isa_name() and the
