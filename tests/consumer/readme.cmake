@@ -6,8 +6,8 @@
 # in README.md: the ```sh block after that line is copied to a script and run
 # with `sh -e -x`.
 # MODE=install:    in <work>/attnkit, a copy of the files an install needs
-#                  (CMakeLists.txt, CMakePresets.json, cmake/, include/,
-#                  LICENSE, README.md: no tests/ or bench/), and in
+#                  (CMakeLists.txt, CMakePresets.json, cmake/, docs/,
+#                  include/, LICENSE, README.md: no tests/ or bench/), and in
 #                  <work>/my_app, tests/consumer: the block configures attnkit
 #                  with the `install` preset, installs it into a prefix under
 #                  HOME and builds my_app against it through CMAKE_PREFIX_PATH;
@@ -88,7 +88,7 @@ list(APPEND _env "HOME=${_work}" "CMAKE_BUILD_TYPE=${CONSUMER_CONFIG}")
 if(MODE STREQUAL "install")
     set(_copy "${_work}/attnkit")
     file(MAKE_DIRECTORY "${_copy}")
-    foreach(_item IN ITEMS CMakeLists.txt CMakePresets.json LICENSE README.md cmake include)
+    foreach(_item IN ITEMS CMakeLists.txt CMakePresets.json LICENSE README.md cmake docs include)
         file(COPY "${ATTNKIT_SOURCE_DIR}/${_item}" DESTINATION "${_copy}")
     endforeach()
     file(MAKE_DIRECTORY "${_work}/my_app")
@@ -129,6 +129,13 @@ if(MODE STREQUAL "install")
     if(_found)
         message(FATAL_ERROR "consumer.readme_install: the install preset looked for test or benchmark packages: ${_found}")
     endif()
+    # What the README says the install puts into the prefix beside the CMake package.
+    foreach(_file IN ITEMS include/attnkit/attnkit.hpp include/attnkit/isa_instance.hpp share/pkgconfig/attnkit.pc
+                           share/doc/attnkit/README.md share/doc/attnkit/docs/api.md)
+        if(NOT EXISTS "${_prefix}/${_file}")
+            message(FATAL_ERROR "consumer.readme_install: ${_file} was not installed")
+        endif()
+    endforeach()
     # The consumer found attnkit in the README's prefix, not anywhere else.
     file(STRINGS "${_work}/my_app/build/CMakeCache.txt" _found REGEX "^attnkit_DIR:")
     string(REGEX REPLACE "^attnkit_DIR:[A-Z]+=" "" _found "${_found}")
