@@ -317,6 +317,7 @@ void allocations_and_threads() {
         opt.kernel = variant::blocked;
         a = allocated_by(p, opt);
         expect_equal(a.bytes, engine_bytes(p, 128, p.seq_kv), "blocked: one engine of whole rows, whatever tiles.threads");
+        expect_equal(a.plain, 0, "blocked: no allocation besides the scratch");
 
         opt.kernel = variant::parallel;
         opt.tiles.block_q = 64;
@@ -330,6 +331,26 @@ void allocations_and_threads() {
         expect_equal(a.bytes, engines * engine_bytes(p, 64, 100), "parallel: one engine per thread of tiles.threads");
         opt.tiles.block_q = 0;
         opt.tiles.block_kv = 0;
+    }
+}
+
+// threads below 0 or above config::max_threads are rejected, for every variant.
+void thread_limits() {
+    const problem<float> p(1, 1, 4, 4, 8, 8);
+    for (int threads : {-1, attnkit::config::max_threads + 1}) {
+        for (variant kind : {variant::naive, variant::flash, variant::parallel}) {
+            attnkit::options<float> opt;
+            opt.kernel = kind;
+            opt.tiles.threads = threads;
+            std::vector<float> out = p.output();
+            bool threw = false;
+            try {
+                p.run(out, opt);
+            } catch (const attnkit::error&) {
+                threw = true;
+            }
+            expect(threw, "tiles.threads outside [0, config::max_threads] throws attnkit::error");
+        }
     }
 }
 
@@ -378,6 +399,7 @@ int main() {
         isa_request_falls_back();
         allocations_and_threads<float>();
         allocations_and_threads<double>();
+        thread_limits();
         concurrent_calls();
     } catch (const std::exception& e) {
         ++failures;
