@@ -162,15 +162,23 @@ def _short(problem):
     return f"{problem.dtype} D{problem.head_dim} S{problem.seq_q} {gqa}{c}"
 
 
-def pct_peak(run, out_dir, set_name="grid"):
-    """% of the FMA peak per kernel and shape; peak at the same dtype and thread count."""
+def pct_peak(run, out_dir, set_names=("grid", "study")):
+    """% of the FMA peak per kernel and shape; peak at the same dtype and thread
+    count. Drawn for the first of `set_names` that the run measured (the
+    kernel grid when it ran, else the seed's square shapes)."""
     if not run.peaks:
         return None
-    pids = run.points_in(set_name)
-    threads = sorted({run.points[p]["threads"] for p in pids})
+    set_name = next((s for s in set_names if run.points_in(s)), None)
+    if set_name is None:
+        return None
+    # Only thread counts the probe measured (the tuned points of the study set
+    # run at other counts too).
+    pids = [p for p in run.points_in(set_name)
+            if any(t == run.points[p]["threads"] for (_, t) in run.peaks)]
     if not pids:
         return None
-    fig, axes = plt.subplots(len(threads), 1, figsize=(11, 2.8 * len(threads)), squeeze=False)
+    threads = sorted({run.points[p]["threads"] for p in pids})
+    fig, axes = plt.subplots(len(threads), 1, figsize=(12, 2.8 * len(threads)), squeeze=False)
     for ax, t in zip(axes[:, 0], threads):
         cases = sorted((p for p in pids if run.points[p]["threads"] == t), key=lambda p: run.problem(p).key())
         for impl in ("numpy", "torch-flash", "torch-math", "attnkit-automatic", "attnkit-tuned"):
@@ -189,7 +197,7 @@ def pct_peak(run, out_dir, set_name="grid"):
         ax.set_title(f"{set_name} set, {t} thread{'s' if t > 1 else ''} (peak per CPU second of the probe)",
                      fontsize=9)
         ax.grid(True, axis="y", linewidth=0.3)
-        ax.legend(fontsize=7, ncol=5)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))  # outside: never over the points
     fig.suptitle("% of the FMA peak per kernel and shape", fontsize=10)
     return _save(fig, out_dir, "pct_peak.png")
 

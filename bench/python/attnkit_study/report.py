@@ -149,7 +149,8 @@ def render(run_dir):
         out.append(f"![{caption}]({figures[key]})\n" if figures.get(key) else
                    f"- {caption}: no data in this run (" + {"hyperparameters_vs_size": "no tuner summary",
                                                             "tuner_convergence": "no simulation.json",
-                                                            "pct_peak": "no FMA peak measured"}.get(key, "no points")
+                                                            "pct_peak": "no FMA peak measured" if not run.peaks
+                                                            else "no grid or study points"}.get(key, "no points")
                    + ")\n")
     for set_name in meta.get("sets", []):
         out += [f"## Set `{set_name}`", "",

@@ -35,3 +35,18 @@ def test_report_without_tuner_output_says_so(run_dir):
     assert "No tuner output was given" in text
     assert "Tuned hyper-parameters vs size: no data in this run (no tuner summary)" in text
     assert "no simulation.json" in text
+
+
+def test_the_peak_figure_falls_back_to_the_square_shapes_without_the_grid(run_dir):
+    from attnkit_study import records
+    path = os.path.join(run_dir, records.RECORDS)
+    kept, dropped = [], set()
+    for r in records.read(path):
+        if r["kind"] == "point" and "grid" in r["sets"] and "study" not in r["sets"]:
+            dropped.add(r["point"])
+        elif r["kind"] != "sample" or r["point"] not in dropped:
+            kept.append(r)
+    records.write(path, [r for r in kept if r.get("point") not in dropped], mode="w")
+    text = open(report.render(run_dir), encoding="utf-8").read()
+    assert dropped and "](pct_peak.png)" in text
+    assert os.path.isfile(os.path.join(run_dir, "pct_peak.png"))
