@@ -81,6 +81,10 @@ int main(int argc, char** argv) try {
     app.add_option("--retime-every", o.retime_incumbent_every,
                    "Re-time the incumbent after every n new evaluations (0: never)")
         ->check(CLI::Range(0, 1000))->capture_default_str();
+    app.add_option("--finalists", o.finalists,
+                   "The search's best distinct configurations raced against the default before one is kept (1: "
+                   "the best alone)")
+        ->check(CLI::Range(1, 16))->capture_default_str();
     app.add_flag("--quiet", o.quiet, "No progress display");
     bool check = false;
     app.add_flag("--check-wisdom", check,

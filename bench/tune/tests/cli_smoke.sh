@@ -17,6 +17,7 @@ for f in wisdom.jsonl records.jsonl summary.json summary.md; do [[ -s "$dir/a/$f
 [[ $(grep -c '"format":"attnkit-wisdom"' "$dir/a/wisdom.jsonl") == 1 ]] || fail "wisdom should hold one entry"
 grep -q '"type":"repetition"' "$dir/a/records.jsonl" || fail "no repetition records"
 grep -q '"type":"evaluation"' "$dir/a/records.jsonl" || fail "no evaluation records"
+grep -q '"type":"race"' "$dir/a/records.jsonl" || fail "no race of the finalists recorded"
 
 # Same key again: from wisdom, no new record line beyond the environment line.
 before=$(wc -l <"$dir/a/records.jsonl")
