@@ -31,25 +31,10 @@ struct shape {
     }
 };
 
-inline const char* causal_name(attnkit::causal c) {
-    switch (c) {
-        case attnkit::causal::none: return "none";
-        case attnkit::causal::top_left: return "top_left";
-        case attnkit::causal::bottom_right: return "bottom_right";
-    }
-    return "?";
-}
-
-inline const char* instruction_set_name(attnkit::isa x) {
-    switch (x) {
-        case attnkit::isa::automatic: return "automatic";
-        case attnkit::isa::sse2: return "sse2";
-        case attnkit::isa::avx2: return "avx2";
-        case attnkit::isa::avx512: return "avx512";
-        case attnkit::isa::neon: return "neon";
-    }
-    return "?";
-}
+// The library's names (sdpa.hpp, isa.hpp), as the error messages and wisdom
+// files spell them, for the tests' and the fuzzer's messages.
+inline const char* causal_name(attnkit::causal c) { return attnkit::detail::causal_name(c); }
+inline const char* instruction_set_name(attnkit::isa x) { return attnkit::isa_name(x); }
 
 // The mask shapes PyTorch users pass, named by which dimensions broadcast.
 enum class mask_pattern { full, shared, per_batch, per_head, key_padding, per_key, per_query, scalar };
@@ -176,17 +161,7 @@ buffer4<T> random_additive_mask(rng& r, const std::array<index_t, 4>& extents, d
     return m;
 }
 
-// The name of a variant, for messages (the tests and the fuzzer).
-inline const char* variant_name(attnkit::variant v) {
-    switch (v) {
-        case attnkit::variant::automatic: return "automatic";
-        case attnkit::variant::naive: return "naive";
-        case attnkit::variant::blocked: return "blocked";
-        case attnkit::variant::parallel: return "parallel";
-        case attnkit::variant::flash: return "flash";
-        case attnkit::variant::decode: return "decode";
-    }
-    return "?";
-}
+// The name of a variant, for messages (the tests and the fuzzer): the library's.
+inline const char* variant_name(attnkit::variant v) { return attnkit::detail::variant_name(v); }
 
 }  // namespace attnkit_test

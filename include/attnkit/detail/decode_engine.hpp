@@ -13,9 +13,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <cstddef>
-#include <limits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -41,7 +39,6 @@ class decode_engine {
     using tile = tuning::register_tile<T, Arch>;
     using rows_t = row_ops<T, Arch>;
     static constexpr index_t W = static_cast<index_t>(batch::size);
-    static constexpr T neg_inf = -std::numeric_limits<T>::infinity();
 
 public:
     decode_engine(const problem<T>& p, const Mask& mask, const decode_plan& plan)
