@@ -75,11 +75,12 @@ std::vector<search::configuration> finalists(const search::search_result& found,
 // The finalists and the default raced in rounds: in each round one full
 // measurement of every candidate, the order rotating, so that a shared
 // machine's drift falls on all of them alike. Each finalist is scored by the
-// median over rounds of default / finalist in the same round. One search
-// measurement per configuration picks among near-equal configurations by
-// noise (two independent campaigns on the 16-core VM chose configurations up
-// to 1.29x apart when only the search's best was confirmed): the race is what
-// makes the choice repeatable.
+// median over rounds of default / finalist in the same round. With one
+// finalist (the default) this is the paired confirmation of the search's best.
+// Measured on the 16-core VM (bench/tune/README.md): three finalists did not
+// make two independent campaigns agree more often there (4 of 13 problems
+// within 2 % against 7 of 14 with one) and cost a third more time, so one is
+// the default; more are for quieter machines.
 struct race_result {
     std::size_t winner = 0;
     std::vector<double> scores;            // per finalist: median of default / finalist

@@ -5,13 +5,12 @@
 // is timed. Otherwise the library's default (variant::automatic with no
 // wisdom) is measured, the search engine runs the chosen strategy over the
 // attention space with the default's configuration as its first candidate,
-// and the search's best few distinct configurations (the finalists, 3) and the
-// default are then raced: timed again in rounds, the order rotating, so that
-// drift on a shared machine cancels and a single lucky measurement does not
-// decide. The tuned entry is the finalist with the best median ratio over the
-// default in the same rounds, if that ratio says it is faster; otherwise it is
-// the default's own configuration, so a tuned call is never slower than the
-// default. The entry goes to the wisdom file (atomically rewritten), every
+// and the search's best (or its best few distinct configurations, the
+// finalists) and the default are then raced: timed again in rounds, the order
+// rotating, so that drift on a shared machine cancels. The tuned entry is the
+// finalist with the best median ratio over the default in the same rounds, if
+// that ratio says it is faster; otherwise it is the default's own
+// configuration, so a tuned call is never slower than the default. The entry goes to the wisdom file (atomically rewritten), every
 // repetition and evaluation to records.jsonl.
 #pragma once
 
@@ -56,7 +55,7 @@ struct campaign_options {
     bool sweep = false;             // exhaustive, fixed repetitions, sweep.jsonl written
     int retime_incumbent_every = 6;
     int confirm_rounds = 5;         // rounds of the race of finalists and default (and of the checks)
-    int finalists = 3;              // the search's best distinct configurations raced against the default
+    int finalists = 1;              // the search's best distinct configurations raced against the default
     bool quiet = false;
     std::string command_line;       // recorded with the results
 };

@@ -33,7 +33,8 @@ grep -q "from wisdom" "$dir/second.txt" || fail "the second run's summary does n
 
 # A second, independent campaign (another seed), then the two runs' choices
 # compared in one process: every problem both hold is reported.
-"$tune" "${quick[@]}" --budget 4 --seed 2 --out "$dir/b" >/dev/null
+"$tune" "${quick[@]}" --budget 4 --seed 2 --finalists 2 --out "$dir/b" >/dev/null
+grep -q "\"finalists\":\[{.*},{" "$dir/b/records.jsonl" || fail "--finalists 2 raced fewer than two finalists"
 status=0
 "$tune" "${quick[@]}" --out "$dir/a" --compare-wisdom "$dir/b/wisdom.jsonl" >"$dir/compare.txt" || status=$?
 [[ $status == 0 || $status == 3 ]] || fail "--compare-wisdom failed with status $status"
