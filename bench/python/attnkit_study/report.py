@@ -162,6 +162,13 @@ def render(run_dir):
             "implementation does alone.", ""]
     out.append(tables.markdown(*tables.isolation_table(run)))
     out += ["## Sharing a process with other thread pools", "", _sharing_text(run)]
+    used, recorded, others = tables.wisdom_use(run)
+    if recorded:
+        out += ["## Wisdom in use", "",
+                f"attnkit automatic + wisdom (`attnkit.automatic_choice` on each point's call) ran the wisdom's "
+                f"entry on {used} of {recorded} points; on the others the library's heuristic (no entry of this "
+                "machine's key near enough):", ""]
+        out += [f"- {o}" for o in others] + ([""] if others else [])
     ok, total, flagged = tables.convergence(run)
     out += ["## Checks and convergence", "", tables.markdown(*tables.checks_table(run)),
             f"{ok} of {total} medians reached the {meta.get('measurement', {}).get('tolerance', 0) * 100:g} % "

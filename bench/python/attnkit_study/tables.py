@@ -224,6 +224,23 @@ def checks_table(run):
     return headers, rows
 
 
+def wisdom_use(run):
+    """(points where automatic + wisdom ran the wisdom's entry, points where its
+    choice was recorded, 'point: source variant tiles' lines of the others)."""
+    used, recorded, others = 0, 0, []
+    for pid, p in run.points.items():
+        choice = p["status"].get("attnkit-wisdom", {}).get("choice")
+        if not choice:
+            continue
+        recorded += 1
+        if choice["source"] == "wisdom":
+            used += 1
+        else:
+            others.append(f"{pid}: {choice['source']} ({choice['variant']} bq={choice['block_q']} "
+                          f"bkv={choice['block_kv']} t={choice['threads']})")
+    return used, recorded, others
+
+
 def convergence(run):
     """(converged, total, flagged list of 'point impl (half-width %)')."""
     total, ok, flagged = 0, 0, []

@@ -54,6 +54,20 @@ def _timed(call):
     return time.perf_counter() - t0
 
 
+def _attnkit_kwargs(problem, variant, threads, config):
+    """attnkit.sdpa's keyword arguments for one of the study's attnkit implementations."""
+    from attnkit_study.reference import default_scale
+    kwargs = {"scale": default_scale(problem), "causal": problem.causal}
+    if variant == "tuned":
+        kwargs.update(variant=config["variant"], block_q=config["block_q"], block_kv=config["block_kv"],
+                      threads=config["threads"])
+    else:
+        kwargs["variant"] = variant
+        if variant in ("parallel", "decode", "automatic"):
+            kwargs["threads"] = threads
+    return kwargs
+
+
 def _import_family_module(family):
     """The family's library, or an ImportError saying which interpreter lacks it."""
     module = {"numba": "numba", "torch": "torch", "attnkit": "attnkit", "attnkit-wisdom": "attnkit"}.get(family)
@@ -107,17 +121,19 @@ class Worker:
         import numpy as np
 
         import attnkit
-        from attnkit_study.reference import default_scale
         out = np.empty((problem.batch, problem.heads_q, problem.seq_q, problem.head_dim_v), dtype=q.dtype)
-        kwargs = {"scale": default_scale(problem), "causal": problem.causal}
-        if variant == "tuned":
-            kwargs.update(variant=config["variant"], block_q=config["block_q"], block_kv=config["block_kv"],
-                          threads=config["threads"])
-        else:
-            kwargs["variant"] = variant
-            if variant in ("parallel", "decode", "automatic"):
-                kwargs["threads"] = threads
+        kwargs = _attnkit_kwargs(problem, variant, threads, config)
         return lambda: attnkit.sdpa(q, k, v, out, **kwargs)
+
+    def _choice(self, variant, problem, q, k, v, threads, config):
+        """What attnkit's automatic variant runs on this call and why (the
+        wisdom's entry or the heuristic), so that the report shows whether
+        the wisdom matched; None for the other implementations."""
+        if self.family not in ("attnkit", "attnkit-wisdom") or variant != "automatic":
+            return None
+        import attnkit
+        d = attnkit.automatic_choice(q, k, v, **_attnkit_kwargs(problem, variant, threads, config))
+        return {key: d[key] for key in ("variant", "block_q", "block_kv", "threads", "source")}
 
     def setup(self, request):
         """Makes each named implementation ready on the problem's inputs: one
@@ -172,6 +188,9 @@ class Worker:
                     result["calls_per_sample"] = self.counts[name]
                 if config:
                     result["config"] = config
+                choice = self._choice(variant, problem, q, k, v, threads, config)
+                if choice:
+                    result["choice"] = choice
                 if self.family in ("numpy", "numba"):
                     result["blas_threads"] = _blas_threads()
             except Exception as e:  # noqa: BLE001 - an implementation that cannot run is reported, not fatal

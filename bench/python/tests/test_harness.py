@@ -57,6 +57,9 @@ def test_attnkit_variants_and_the_isolation_check():
     attnkit_or_skip()
     recs = _measure(["attnkit-flash", "attnkit-automatic"])
     assert all(recs[0]["status"][n]["ok"] for n in ("attnkit-flash", "attnkit-automatic"))
+    # automatic's own choice is recorded (no wisdom in this worker: the heuristic); flash chooses nothing
+    assert recs[0]["status"]["attnkit-automatic"]["choice"]["source"] == "heuristic"
+    assert "choice" not in recs[0]["status"]["attnkit-flash"]
     log = io.open("/dev/null", "w")
     workers = harness.Workers(log)
     try:

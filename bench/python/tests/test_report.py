@@ -50,3 +50,20 @@ def test_the_peak_figure_falls_back_to_the_square_shapes_without_the_grid(run_di
     text = open(report.render(run_dir), encoding="utf-8").read()
     assert dropped and "](pct_peak.png)" in text
     assert os.path.isfile(os.path.join(run_dir, "pct_peak.png"))
+
+
+def test_the_report_says_where_automatic_with_wisdom_ran_the_wisdom(run_dir):
+    from attnkit_study import records
+    path = os.path.join(run_dir, records.RECORDS)
+    recs, marked = list(records.read(path)), 0
+    for r in recs:
+        if r["kind"] == "point" and "attnkit-wisdom" in r["status"]:
+            source = "heuristic" if marked == 0 else "wisdom"
+            r["status"]["attnkit-wisdom"]["choice"] = {"variant": "parallel", "block_q": 32, "block_kv": 252,
+                                                       "threads": 2, "source": source}
+            marked += 1
+    records.write(path, recs, mode="w")
+    text = open(report.render(run_dir), encoding="utf-8").read()
+    assert marked > 1
+    assert f"ran the wisdom's entry on {marked - 1} of {marked} points" in text
+    assert ": heuristic (parallel bq=32 bkv=252 t=2)" in text
