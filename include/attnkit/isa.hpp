@@ -37,14 +37,10 @@ ATTNKIT_BEGIN_CONFIG_NAMESPACE
 #if defined(ATTNKIT_ISA_DISPATCH)
 // Whether attnkit_add_isa_dispatch compiled x's kernels in (isa_table.hpp).
 constexpr bool isa_compiled_in(isa x) noexcept {
-    switch (x) {
 #define ATTNKIT_DETAIL_ISA_COMPILED(name, kernels, least, cpu, flags) \
-    case isa::name: return ATTNKIT_DETAIL_HAVE_ISA_##name;
-        ATTNKIT_ISA_TABLE(ATTNKIT_DETAIL_ISA_COMPILED)
+    || (x == isa::name && ATTNKIT_DETAIL_HAVE_ISA_##name)
+    return false ATTNKIT_ISA_TABLE(ATTNKIT_DETAIL_ISA_COMPILED);
 #undef ATTNKIT_DETAIL_ISA_COMPILED
-        case isa::automatic: break;
-    }
-    return false;
 }
 
 // True when kernels for x are compiled in and the CPU can run them.
