@@ -32,10 +32,10 @@ option(ATTNKIT_USE_ISA_DISPATCH "Build attnkit's own targets with the runtime IS
 
 # The instantiation header of the runtime ISA dispatch. While it is absent
 # (early in development), attnkit's own targets build without the dispatch.
-set(ATTNKIT_ISA_INSTANCE_HEADER "${PROJECT_SOURCE_DIR}/include/attnkit/detail/isa_instance.hpp")
+set(ATTNKIT_ISA_INSTANCE_HEADER "${PROJECT_SOURCE_DIR}/include/attnkit/isa_instance.hpp")
 if(ATTNKIT_USE_ISA_DISPATCH AND NOT EXISTS "${ATTNKIT_ISA_INSTANCE_HEADER}")
     set(ATTNKIT_USE_ISA_DISPATCH OFF)
-    message(WARNING "attnkit: include/attnkit/detail/isa_instance.hpp does not exist yet; "
+    message(WARNING "attnkit: include/attnkit/isa_instance.hpp does not exist yet; "
                     "tests, examples and benchmarks are built without attnkit_add_isa_dispatch")
 endif()
 

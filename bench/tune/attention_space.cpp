@@ -1,6 +1,6 @@
 #include "attention_space.hpp"
 
-#include <attnkit/validate.hpp>
+#include <attnkit/attnkit.hpp>
 
 #include <algorithm>
 #include <stdexcept>
