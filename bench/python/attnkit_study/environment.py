@@ -105,9 +105,20 @@ def library_versions(family):
     elif family.startswith("attnkit"):
         import attnkit
         info.update(attnkit=attnkit.__version__, attnkit_isa=attnkit.selected_isa(),
-                    attnkit_max_threads=attnkit.max_threads(), attnkit_module=attnkit.__file__,
+                    attnkit_max_threads=attnkit.max_threads(), attnkit_module=portable_path(attnkit.__file__),
                     attnkit_build=build_settings(attnkit.__file__))
     return info
+
+
+def portable_path(path, root=None):
+    """`path` relative to `root` (default: the working directory, the run's
+    checkout) when it lies inside it, else '.../' and its last three parts:
+    reports are committed, and a machine's absolute paths say nothing to
+    their readers."""
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root or os.getcwd()))
+    if not rel.startswith(os.pardir):
+        return rel
+    return ".../" + "/".join(os.path.abspath(path).split(os.sep)[-3:])
 
 
 def blas_summary(threadpools):

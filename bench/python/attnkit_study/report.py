@@ -166,8 +166,8 @@ def render(run_dir):
     if recorded:
         out += ["## Wisdom in use", "",
                 f"attnkit automatic + wisdom (`attnkit.automatic_choice` on each point's call) ran the wisdom's "
-                f"entry on {used} of {recorded} points; on the others the library's heuristic (no entry of this "
-                "machine's key near enough):", ""]
+                f"entry on {used} of {recorded} points; on the others the library's heuristic (no entry with this "
+                "point's key, i.e. machine, compiler, thread budget and dtype, near enough to its shape):", ""]
         out += [f"- {o}" for o in others] + ([""] if others else [])
     ok, total, flagged = tables.convergence(run)
     out += ["## Checks and convergence", "", tables.markdown(*tables.checks_table(run)),

@@ -47,3 +47,11 @@ def test_progress_prints_n_of_n_and_an_eta():
     assert lines[0].startswith("[1/3] first") and "ETA" in lines[0]
     assert lines[1].startswith("[2/3] second")
     assert progress.format_seconds(75) == "1m15s" and progress.format_seconds(9.4) == "9s"
+
+
+def test_module_paths_are_written_relative_to_the_checkout(tmp_path):
+    from attnkit_study.environment import portable_path
+    inside = tmp_path / "build" / "release" / "python" / "attnkit" / "__init__.py"
+    assert portable_path(str(inside), root=str(tmp_path)) == "build/release/python/attnkit/__init__.py"
+    assert portable_path("/elsewhere/lib/python3/attnkit/__init__.py", root=str(tmp_path)) == \
+        ".../python3/attnkit/__init__.py"
