@@ -152,6 +152,8 @@ def hyperparameters_vs_size(tuning_summary, out_dir):
             ax.grid(True, linewidth=0.3)
     for ax in axes:
         ax.legend(fontsize=7)
+        low, high = ax.get_ylim()
+        ax.set_ylim(0, max(high, 1) * 1.1)  # from 0: a constant thread count is not drawn as a wide range
     fig.suptitle("The tuner's best configuration vs size (from summary.json)", fontsize=10)
     return _save(fig, out_dir, "hyperparameters_vs_size.png")
 
