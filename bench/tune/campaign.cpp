@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 
 #include "common/machine.hpp"
@@ -16,6 +17,7 @@
 
 #include "progress.hpp"
 #include "records.hpp"
+#include "search/random.hpp"
 #include "search/strategy.hpp"
 #include "wisdom_io.hpp"
 
@@ -154,8 +156,11 @@ problem_result tune_one(const problem& p, const campaign_options& o, jsonl_write
         from_attention(space, equivalent_in_space(p, o.space, r.default_config));
     if (space.valid(start_config)) so.initial.push_back(start_config);
     for (const attention_config& a : seed_candidates(p, o.space)) so.initial.push_back(from_attention(space, a));
-    const double expected = o.sweep ? double(space.valid_count()) : double(std::max(o.budget, 1));
+    const int passes = o.sweep ? std::max(o.sweep_passes, 1) : 1;
+    const double expected = o.sweep ? double(space.valid_count()) * passes : double(std::max(o.budget, 1));
     int seen = 0;
+    // Sweep: each configuration's samples of every pass, written once all passes are done.
+    std::map<std::string, std::pair<attention_config, std::vector<double>>> pooled;
     so.on_evaluation = [&](const search::evaluation& e) {
         records.write({{"type", "evaluation"},
                        {"problem", p.name},
@@ -168,15 +173,11 @@ problem_result tune_one(const problem& p, const campaign_options& o, jsonl_write
                        {"ci_s", {e.result.ci.low, e.result.ci.high}},
                        {"converged", e.result.converged},
                        {"samples_s", e.result.samples}});
-        if (sweep)
-            sweep->write({{"type", "sweep_configuration"},
-                          {"problem", problem_json},
-                          {"thread_budget", budget},
-                          {"allow_precision_change", o.space.allow_precision_change},
-                          {"cpu_model", attnkit_bench::cpu_model()},
-                          {"key", e.key},
-                          {"config", to_json(to_attention(space, e.config, p.type))},
-                          {"samples_s", e.result.samples}});
+        if (sweep && !e.retime) {
+            auto& entry = pooled[e.key];
+            entry.first = to_attention(space, e.config, p.type);
+            entry.second.insert(entry.second.end(), e.result.samples.begin(), e.result.samples.end());
+        }
         if (!e.retime) ++seen;
         bar.update(done_before + share * std::min(1.0, seen / expected),
                    p.name + ": " + std::to_string(seen) + "/" + std::to_string(static_cast<int>(expected)) +
@@ -186,7 +187,31 @@ problem_result tune_one(const problem& p, const campaign_options& o, jsonl_write
         o.sweep ? search::make_strategy("exhaustive")
         : o.strategy == "genetic" ? std::make_unique<search::genetic_strategy>(o.strategy_genetic)
                                   : search::make_strategy(o.strategy);
-    const search::search_result found = strategy->run(space, objective, so);
+    search::search_result found = strategy->run(space, objective, so);
+    // Further sweep passes (--sweep-passes): every configuration again, in a
+    // new seeded order each pass, so that the host's drift over a sweep falls
+    // on all configurations alike instead of on those measured in the same
+    // minutes (one pass made isolated spikes that the simulation then scored as
+    // optima). The winner logic below uses the last pass.
+    for (int pass = 1; pass < passes; ++pass) {
+        search::rng order(o.seed + static_cast<std::uint64_t>(pass));
+        search::search_options next = so;
+        next.initial = space.valid_configurations_view();
+        for (std::size_t i = next.initial.size(); i > 1; --i) std::swap(next.initial[i - 1], next.initial[order.index(i)]);
+        attention_objective fresh(space, runner, p.type);  // a new cache: every configuration is measured again
+        found = strategy->run(space, fresh, next);
+    }
+    if (sweep)
+        for (const auto& [key, entry] : pooled)
+            sweep->write({{"type", "sweep_configuration"},
+                          {"problem", problem_json},
+                          {"thread_budget", budget},
+                          {"allow_precision_change", o.space.allow_precision_change},
+                          {"cpu_model", attnkit_bench::cpu_model()},
+                          {"key", key},
+                          {"config", to_json(entry.first)},
+                          {"passes", passes},
+                          {"samples_s", entry.second}});
     r.evaluations = found.unique_evaluations;
     r.invalid = found.invalid_skipped;
     r.cache_hits = found.cache_hits;

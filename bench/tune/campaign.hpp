@@ -53,6 +53,7 @@ struct campaign_options {
     std::string wisdom_path;        // default: <out_dir>/wisdom.jsonl
     bool reuse_wisdom = true;       // skip problems the wisdom file already holds
     bool sweep = false;             // exhaustive, fixed repetitions, sweep.jsonl written
+    int sweep_passes = 1;           // sweep: passes over every configuration, each in a new order
     int retime_incumbent_every = 6;
     int confirm_rounds = 5;         // rounds of the race of finalists and default (and of the checks)
     int finalists = 1;              // the search's best distinct configurations raced against the default

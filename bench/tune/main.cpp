@@ -68,6 +68,10 @@ int main(int argc, char** argv) try {
                  "Let the search choose float32 or float64 for each shape (the study's mode)");
     app.add_flag("--sweep", o.sweep, "Exhaustive sweep with a fixed number of repetitions; writes sweep.jsonl for "
                                      "--simulate");
+    app.add_option("--sweep-passes", o.sweep_passes,
+                   "Sweep: passes over every configuration, each in a new seeded order, --repetitions each; the "
+                   "samples of all passes are pooled (host drift then falls on all configurations alike)")
+        ->check(CLI::Range(1, 100))->capture_default_str();
     app.add_option("--repetitions", o.measure.min_repetitions, "Repetitions of a full measurement")
         ->check(CLI::Range(1, 1000))->capture_default_str();
     app.add_option("--max-repetitions", o.measure.max_repetitions,

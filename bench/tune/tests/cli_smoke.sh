@@ -47,6 +47,15 @@ grep -q "of 1 problems" "$dir/compare.txt" || fail "--compare-wisdom printed no 
 "$tune" --simulate "$dir/sweep/sweep.jsonl" --seeds 3 --budget 5 --out "$dir/sim" --quiet >"$dir/sim.txt"
 grep -q '"strategies"' "$dir/sim/simulation.json" || fail "simulation.json has no strategies"
 
+# A sweep in two passes: each configuration once per pass, its samples pooled.
+"$tune" "${quick[@]}" --sweep --sweep-passes 2 --out "$dir/sweep2" >/dev/null
+[[ $(wc -l <"$dir/sweep2/sweep.jsonl") == $(wc -l <"$dir/sweep/sweep.jsonl") ]] || fail "two passes should write one line per configuration"
+grep -q '"passes":2' "$dir/sweep2/sweep.jsonl" || fail "the sweep's lines do not say how many passes"
+/usr/bin/python3 - "$dir/sweep2/sweep.jsonl" <<'PY' || fail "a two-pass sweep line should hold 2 x 3 samples"
+import json, sys
+assert all(len(json.loads(line)["samples_s"]) == 6 for line in open(sys.argv[1]))
+PY
+
 # Bad input: non-zero exit and a message naming the problem.
 if "$tune" --shape 1,2,3 --out "$dir/bad" 2>"$dir/bad.txt"; then fail "a bad shape was accepted"; fi
 grep -q "want B,Hq,Hkv,Sq,Skv,D" "$dir/bad.txt" || fail "the bad shape's message is missing"
