@@ -91,14 +91,15 @@ struct race_result {
 };
 
 race_result race(attention_runner& runner, const std::vector<attention_config>& finalists,
-                 const std::vector<std::string>& keys, const attention_config& fallback, int rounds) {
+                 const std::vector<std::string>& keys, const attention_config& fallback,
+                 const std::string& fallback_key, int rounds) {
     const std::size_t n = finalists.size();
     const int reps = runner.options().min_repetitions;
     std::vector<std::vector<double>> times(n + 1);  // [n]: the default
     for (int r = 0; r < rounds; ++r) {
         for (std::size_t i = 0; i <= n; ++i) {
             const std::size_t c = (i + static_cast<std::size_t>(r)) % (n + 1);
-            times[c].push_back(c == n ? runner.measure(fallback, "automatic", reps).median
+            times[c].push_back(c == n ? runner.measure(fallback, fallback_key, reps).median
                                       : runner.measure(finalists[c], keys[c], reps).median);
         }
     }
@@ -227,7 +228,7 @@ problem_result tune_one(const problem& p, const campaign_options& o, jsonl_write
     }
     bar.update(done_before + share, p.name + ": racing " + std::to_string(candidates.size()) +
                                         " finalists against the default");
-    const race_result rounds = race(runner, candidates, keys, automatic, o.confirm_rounds);
+    const race_result rounds = race(runner, candidates, keys, automatic, "automatic", o.confirm_rounds);
     const attention_config winner = candidates[rounds.winner];
     json race_json = json::array();
     for (std::size_t c = 0; c < candidates.size(); ++c)
@@ -285,6 +286,18 @@ json result_json(const problem_result& r) {
     return j;
 }
 
+// The head of a check's JSON file (--check-wisdom, --compare-wisdom): what
+// ran, when, on which commit and machine, against which tolerance.
+json check_header(const std::string& tool, const campaign_options& o, double tolerance) {
+    return {{"tool", tool},
+            {"command", o.command_line},
+            {"time", utc_now()},
+            {"commit", attnkit_bench::git_commit()},
+            {"machine", machine_json()},
+            {"tolerance", tolerance},
+            {"problems", json::array()}};
+}
+
 }  // namespace
 
 std::vector<problem_result> run_campaign(const std::vector<problem>& problems, const campaign_options& o) {
@@ -337,14 +350,8 @@ std::vector<problem_result> run_campaign(const std::vector<problem>& problems, c
 
 int check_wisdom(const std::vector<problem>& problems, const campaign_options& o, double tolerance) {
     const std::string wisdom = wisdom_path(o);
-    json out = {{"tool", "attnkit-tune --check-wisdom"},
-                {"command", o.command_line},
-                {"time", utc_now()},
-                {"commit", attnkit_bench::git_commit()},
-                {"machine", machine_json()},
-                {"wisdom", wisdom},
-                {"tolerance", tolerance},
-                {"problems", json::array()}};
+    json out = check_header("attnkit-tune --check-wisdom", o, tolerance);
+    out["wisdom"] = wisdom;
     std::printf("| problem | tuned configuration | automatic with wisdom / tuned | default / tuned | default / "
                 "automatic with wisdom |\n|---|---|---|---|---|\n");
     int failures = 0, checked = 0;
@@ -405,15 +412,9 @@ int check_wisdom(const std::vector<problem>& problems, const campaign_options& o
 int compare_runs(const std::vector<problem>& problems, const campaign_options& o, const std::string& other_wisdom,
                  double tolerance) {
     const std::string wisdom = wisdom_path(o);
-    json out = {{"tool", "attnkit-tune --compare-wisdom"},
-                {"command", o.command_line},
-                {"time", utc_now()},
-                {"commit", attnkit_bench::git_commit()},
-                {"machine", machine_json()},
-                {"wisdom_a", wisdom},
-                {"wisdom_b", other_wisdom},
-                {"tolerance", tolerance},
-                {"problems", json::array()}};
+    json out = check_header("attnkit-tune --compare-wisdom", o, tolerance);
+    out["wisdom_a"] = wisdom;
+    out["wisdom_b"] = other_wisdom;
     std::printf("| problem | run A's configuration | run B's configuration | B / A (paired median) | within %.0f %% |\n"
                 "|---|---|---|---|---|\n",
                 tolerance * 100);
@@ -432,18 +433,9 @@ int compare_runs(const std::vector<problem>& problems, const campaign_options& o
             // The two choices timed alternately in one process, so that the
             // host's drift between the two campaigns does not enter the ratio.
             attention_runner runner(p, o.measure, {});
-            const int reps = o.measure.min_repetitions;
-            for (int round = 0; round < std::max(o.confirm_rounds, 3); ++round) {
-                double ta = 0, tb = 0;
-                if (round % 2 == 0) {
-                    ta = runner.measure(a->best, key_a, reps).median;
-                    tb = runner.measure(b->best, key_b, reps).median;
-                } else {
-                    tb = runner.measure(b->best, key_b, reps).median;
-                    ta = runner.measure(a->best, key_a, reps).median;
-                }
-                ratios.push_back(tb / ta);
-            }
+            const race_result rounds = race(runner, {b->best}, {key_b}, a->best, key_a, std::max(o.confirm_rounds, 3));
+            for (std::size_t r = 0; r < rounds.fallback.size(); ++r)
+                ratios.push_back(rounds.winner_times[r] / rounds.fallback[r]);
             ratio = search::median(ratios);
         }
         const bool ok = std::abs(ratio - 1.0) <= tolerance;
