@@ -22,6 +22,7 @@
 #include "attnkit/detail/fit_config.hpp"
 #include "attnkit/detail/mask.hpp"
 #include "attnkit/detail/microkernels.hpp"
+#include "attnkit/detail/prefetch.hpp"
 #include "attnkit/detail/problem.hpp"
 #include "attnkit/detail/row_ops.hpp"
 #include "attnkit/detail/scratch.hpp"
@@ -118,7 +119,7 @@ private:
                 rows_t::rescale(o_.get(), o_ld_, alpha, width);
                 accumulate_visible_values(b, hk, i0, rows, j0, keys, mask);
             } else {
-                accumulate_values(b, hk, i0, j0, keys, width, alpha);
+                accumulate_values(b, hk, i0, j0, keys, width, alpha, keys_end);
             }
         }
     }
@@ -164,6 +165,8 @@ private:
                 const int nr = static_cast<int>(std::min<index_t>(NR, vectors - n0));
                 const index_t seen = std::min(keys, causal_.visible_end(i0 + (n0 + nr) * W - 1) - j0);
                 for (index_t r0 = 0; r0 < seen; r0 += MR) {
+                    if (d0 == 0 && n0 == 0)
+                        prefetch_rows(v_row(b, hk, j0), p_.v.stride(2), p_.head_dim_v, r0, r0 + MR, keys);
                     // Rows past the tile repeat its last key: computed, never read.
                     const T* rows_ptr[MR];
                     for (int r = 0; r < MR; ++r) rows_ptr[r] = k_row(b, hk, j0 + std::min<index_t>(r0 + r, keys - 1));
@@ -186,12 +189,16 @@ private:
     // that sees none of the tile's keys keeps its m, so its alpha is exactly 1
     // (or 0 on a zero accumulator, before any key) and it needs no rescale.
     void accumulate_values(index_t b, index_t hk, index_t i0, index_t j0, index_t keys, index_t width,
-                           const T* alpha) noexcept {
+                           const T* alpha, index_t keys_end) noexcept {
         constexpr int MR = tile::value_rows;
         constexpr int NR = tile::value_vectors;
         const index_t full_vectors = p_.head_dim_v / W;
         const index_t v_stride = p_.v.stride(2);
         const index_t tail = p_.head_dim_v - full_vectors * W;
+        // The next key tile's K rows, a few per block of queries of the first strip.
+        const index_t next = j0 + block_kv_;
+        const T* k_next = next < keys_end ? k_row(b, hk, next) : nullptr;
+        const index_t k_per_block = std::max<index_t>((value_chunk_ * MR + width - 1) / width, 1);
         for (index_t c0 = 0; c0 < keys; c0 += value_chunk_) {
             const index_t chunk = std::min(value_chunk_, keys - c0);
             const T* v = v_row(b, hk, j0 + c0);
@@ -203,6 +210,11 @@ private:
                 const int nr = static_cast<int>(std::min<index_t>(NR, full_vectors - n0));
                 with_width<NR>(nr, [&](auto n) {
                     for (index_t i = 0; i < width; i += MR) {
+                        if (n0 == 0 && k_next) {
+                            const index_t first = c0 + i / MR * k_per_block;
+                            prefetch_rows(k_next, p_.k.stride(2), p_.head_dim, first,
+                                          std::min(first + k_per_block, c0 + value_chunk_), keys_end - next);
+                        }
                         const int mr = static_cast<int>(std::min<index_t>(MR, width - i));
                         const index_t used = seen(i + mr - 1);
                         if (used == 0) continue;
