@@ -9,6 +9,9 @@
 # 4. The engines and what they use (everything in detail/ but detail/kernels/,
 #    isa_instance.hpp) never include detail/kernels/: kernels sit above them.
 # 5. Every public header (include/attnkit/*.hpp) is named in docs/architecture.md.
+# 6. No header includes <sstream>: a string stream crashed a consumer that links
+#    libstdc++ statically (GCC 13, the Python module on the 16-core host), so
+#    numbers are written with std::to_chars (detail/validate.hpp, number_text).
 cmake_minimum_required(VERSION 3.20)
 
 set(_vocabulary view.hpp options.hpp error.hpp version.hpp tuning.hpp)
@@ -27,6 +30,9 @@ foreach(_header IN LISTS _headers)
     endif()
     foreach(_line IN LISTS _lines)
         if(_line MATCHES "#[ \t]*include[ \t]*<[^>]+>")
+            if(_line MATCHES "<sstream>")
+                list(APPEND _errors "${_header}: `${_line}`: no string streams in include/ (rule 6)")
+            endif()
             if(_line MATCHES "<attnkit/")
                 list(APPEND _errors "${_header}: `${_line}`: attnkit's own headers are included as \"attnkit/...\"")
             endif()

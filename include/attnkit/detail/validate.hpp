@@ -6,8 +6,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <sstream>
+#include <charconv>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <variant>
 
@@ -38,10 +39,15 @@ inline std::string dim_name(const tensor_names& n, std::size_t d) {
     return std::string(n.tensor) + "." + n.dims[d];
 }
 
+// x as printf's %g writes it in the "C" locale (six significant digits; inf,
+// nan). Not through <sstream>: a consumer that links libstdc++ statically
+// (GCC 13 and later) and includes no <iostream> gets no stream initialisation,
+// and a string stream then crashes (seen: the Python module built so, on
+// every heuristic reason and error message with a number).
 inline std::string number_text(double x) {
-    std::ostringstream s;
-    s << x;
-    return s.str();
+    char text[32];
+    const std::to_chars_result r = std::to_chars(text, text + sizeof text, x, std::chars_format::general, 6);
+    return r.ec == std::errc() ? std::string(text, r.ptr) : std::string("?");
 }
 
 template <std::size_t Rank>
