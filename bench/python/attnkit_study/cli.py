@@ -1,6 +1,7 @@
 """The command line: run, report, compare, plan."""
 
 import argparse
+import dataclasses
 import os
 import sys
 
@@ -31,6 +32,9 @@ def _parser():
     run.add_argument("--seed", type=int, default=1, help="seed of the inputs (default 1)")
     run.add_argument("--bench-binary", help="attnkit_bench_prefill for the FMA peak (default: newest under build*/)")
     run.add_argument("--force", action="store_true", help="overwrite a directory that already holds records")
+    run.add_argument("--budget-s", type=float,
+                     help="the points' time budget in seconds, instead of the profile's (0: none): each point's "
+                          "limit shrinks to its share of what is left; a point still makes its fewest rounds")
     rep = sub.add_parser("report", help="re-render a run's README.md and figures from its records")
     rep.add_argument("--in", dest="run_dir", required=True)
     cmp_ = sub.add_parser("compare", help="how far each speed-up moved between two runs")
@@ -59,13 +63,18 @@ def _run(args):
         raise CliError(f"--out {args.out} already holds {RECORDS}; pass --force to overwrite it, or another --out")
     if args.seed < 0:
         raise CliError(f"--seed {args.seed} must be non-negative")
+    if args.budget_s is not None and not args.budget_s >= 0:
+        raise CliError(f"--budget-s {args.budget_s} must be non-negative")
     try:
         tuning.load(args.tuning)
     except tuning.TuningError as e:
         raise CliError(str(e)) from None
     command = ["-m", "attnkit_study"] + sys.argv[1:]
-    runner.run(profiles.make_profile(args.profile), args.out, args.tuning, args.seed, args.bench_binary,
-               tuple(args.sets), command=command)
+    profile = profiles.make_profile(args.profile)
+    if args.budget_s is not None:
+        profile = dataclasses.replace(
+            profile, measurement=dataclasses.replace(profile.measurement, budget_s=args.budget_s))
+    runner.run(profile, args.out, args.tuning, args.seed, args.bench_binary, tuple(args.sets), command=command)
     print(report.render(args.out))
 
 

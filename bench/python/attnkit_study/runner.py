@@ -121,6 +121,10 @@ def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS,
             progress.step(f"{point['id']} ({', '.join(point['sets'])}): {len(ok)} implementations, "
                           f"{pr['rounds']} rounds, {conv}/{len(ok)} converged, {pr['elapsed_s']:.1f} s"
                           + (f"; not run: {', '.join(failed)}" if failed else ""))
+        # The environment as the points saw it, written before the checks: a run
+        # stopped during them (a time limit) still renders its report.
+        env = environment.collect(REPO_ROOT, workers.info())
+        _write_environment(out_dir, env, cpu_at_start, binary, time.perf_counter() - start)
         small, large = profile.isolation
         iso_names = ["numpy", "numba", "torch-flash", "attnkit-automatic"]
         for problem in (small, large):
@@ -128,23 +132,33 @@ def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS,
             records.write(records_path, harness.isolation_check(workers, problem, cores, names,
                                                                 problem.seed(seed), profile.measurement))
         say("isolation check done")
-        try:
-            records.write(records_path, harness.sharing_check(log, small, large, cores, small.seed(seed),
-                                                              profile.measurement.isolation_samples))
-        except harness.HarnessError as e:
-            records.write(records_path, [{"kind": "sharing_unavailable", "reason": str(e)[-400:]}])
+        # What sharing a process costs NumPy and attnkit is the study's question
+        # (its square shapes); a run of other sets alone does not measure it.
+        if "study" in sets:
+            try:
+                records.write(records_path, harness.sharing_check(log, small, large, cores, small.seed(seed),
+                                                                  profile.measurement.isolation_samples))
+            except harness.HarnessError as e:
+                records.write(records_path, [{"kind": "sharing_unavailable", "reason": str(e)[-400:]}])
+        else:
+            records.write(records_path, [{"kind": "sharing_unavailable",
+                                          "reason": "not measured: the run's sets do not include study"}])
         progress.step("isolation check and process-sharing measurement")
         env = environment.collect(REPO_ROOT, workers.info())
     finally:
         workers.close()
         log.close()
-    env["load_average_at_end"] = env["cpu"]["load_average"]
-    env["cpu"] = cpu_at_start
-    env["bench_binary"] = binary
-    env["elapsed_s"] = time.perf_counter() - start
-    records.write(records_path, [{"kind": "end", "elapsed_s": env["elapsed_s"]}])
+    elapsed = time.perf_counter() - start
+    _write_environment(out_dir, env, cpu_at_start, binary, elapsed)
+    records.write(records_path, [{"kind": "end", "elapsed_s": elapsed}])
+    say(f"measured in {format_seconds(elapsed)}")
+    return records_path
+
+
+def _write_environment(out_dir, env, cpu_at_start, binary, elapsed_s):
+    """environment.json: `env` (environment.collect's, now) with the CPU as it was at the start."""
     import json
+    env = dict(env, load_average_at_end=env["cpu"]["load_average"], cpu=cpu_at_start, bench_binary=binary,
+               elapsed_s=elapsed_s)
     with open(os.path.join(out_dir, records.ENVIRONMENT), "w", encoding="utf-8") as f:
         json.dump(env, f, indent=1, sort_keys=True, default=str)
-    say(f"measured in {format_seconds(env['elapsed_s'])}")
-    return records_path

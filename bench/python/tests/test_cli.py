@@ -24,6 +24,8 @@ def test_run_refuses_a_bad_tuning_directory_and_an_existing_run(tmp_path, capsys
            "--tuning")
     _fails(["run", "--profile", "quick", "--out", run_dir], capsys, "already holds records.jsonl; pass --force")
     _fails(["run", "--profile", "quick", "--out", str(tmp_path / "o"), "--seed", "-1"], capsys, "--seed -1")
+    _fails(["run", "--profile", "quick", "--out", str(tmp_path / "o"), "--budget-s", "-5"], capsys,
+           "--budget-s -5.0 must be non-negative")
 
 
 def test_report_and_compare_need_run_directories(tmp_path, capsys):
