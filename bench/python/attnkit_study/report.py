@@ -152,6 +152,13 @@ def render(run_dir):
                                                             "pct_peak": "no FMA peak measured" if not run.peaks
                                                             else "no grid or study points"}.get(key, "no points")
                    + ")\n")
+    if run.points_in("grid"):
+        out += ["## Kernel-speed grid: attnkit against PyTorch and NumPy", "",
+                "attnkit (tuned where the tuner ran, else automatic) side by side with PyTorch's flash attention "
+                "and NumPy at each grid point: their time / attnkit's, median of per-round ratios [95 % CI] (above "
+                "1: attnkit is faster), and each one's % of the FMA peak measured by this run.", ""]
+        out += [f"- {line}" for line in tables.grid_summary(run)] + [""]
+        out.append(tables.markdown(*tables.grid_table(run)))
     for set_name in meta.get("sets", []):
         out += [f"## Set `{set_name}`", "",
                 "Median per call (CV of the samples), x speed-up over NumPy [95 % CI]; † not converged.", ""]

@@ -166,6 +166,79 @@ def set_table(run, set_name, peaks=None):
     return headers, rows
 
 
+GRID_RIVALS = ("torch-flash", "numpy")
+
+
+def _pct_peak(run, pid, impl):
+    """impl's GFLOP/s at a point as a % of the FMA peak of its dtype and thread count (None: no peak)."""
+    problem, threads = run.problem(pid), run.points[pid]["threads"]
+    peak = run.peaks.get((problem.dtype, threads))
+    if not peak or impl not in run.impls(pid):
+        return None
+    return flop(problem) / summary(run, pid, impl)[0] * 1e-9 / peak * 100.0
+
+
+def grid_table(run):
+    """The kernel-speed grid side by side: attnkit against PyTorch flash and
+    NumPy at every point (their time / attnkit's, per round: above 1, attnkit
+    is faster), with each one's % of the FMA peak measured in the same run."""
+    pids = run.points_in("grid")
+    headers = ["problem", "threads", "attnkit", "% peak", "vs PyTorch flash", "PyTorch % peak", "vs NumPy",
+               "NumPy % peak"]
+    rows = []
+    for pid in pids:
+        ak = attnkit_headline_impl(run, pid)
+        if ak is None:
+            continue
+        p = run.problem(pid)
+        cells = [run.points[pid]["names"].get("grid", p.name).replace("grid/", ""), str(run.points[pid]["threads"]),
+                 fmt_time(summary(run, pid, ak)[0]), _fmt_pct(_pct_peak(run, pid, ak))]
+        for rival in GRID_RIVALS:
+            cells.append(fmt_ratio(*speedup(run, pid, ak, over=rival)) if rival in run.impls(pid) else "-")
+            cells.append(_fmt_pct(_pct_peak(run, pid, rival)))
+        rows.append(cells)
+    return headers, rows
+
+
+def grid_summary(run, goals=((1, 1.0), (None, 1.3))):
+    """One line per (threads, goal) of the kernel issue: on how many grid points
+    attnkit's median ratio over PyTorch flash reaches the goal, and the lowest;
+    threads None means the run's largest count. Then the same over NumPy on the
+    square shapes at every thread count (goal 1.0)."""
+    pids = run.points_in("grid")
+    counts = sorted({run.points[pid]["threads"] for pid in pids})
+    lines = []
+    for threads, goal in goals:
+        t = threads if threads is not None else (max(counts) if counts else None)
+        ratios = []
+        for pid in pids:
+            ak = attnkit_headline_impl(run, pid)
+            if run.points[pid]["threads"] == t and ak and "torch-flash" in run.impls(pid):
+                ratios.append((speedup(run, pid, ak, over="torch-flash")[0], pid))
+        if ratios:
+            met = sum(1 for r, _ in ratios if r >= goal)
+            low, where = min(ratios)
+            lines.append(f"{t} thread{'s' if t != 1 else ''}: attnkit >= {goal:g}x PyTorch flash on {met} of "
+                         f"{len(ratios)} points (lowest {low:.2f}x, {run.problem(where).name})")
+    for t in counts:
+        ratios = []
+        for pid in pids:
+            ak = attnkit_headline_impl(run, pid)
+            if (run.points[pid]["threads"] == t and "/square/" in run.points[pid]["names"].get("grid", "")
+                    and ak and BASELINE in run.impls(pid)):
+                ratios.append((speedup(run, pid, ak)[0], pid))
+        if ratios:
+            met = sum(1 for r, _ in ratios if r >= 1.0)
+            low, where = min(ratios)
+            lines.append(f"{t} thread{'s' if t != 1 else ''}, square shapes: attnkit >= 1x NumPy on {met} of "
+                         f"{len(ratios)} (lowest {low:.2f}x, {run.problem(where).name})")
+    return lines
+
+
+def _fmt_pct(x):
+    return "-" if x is None else f"{x:.0f} %"
+
+
 def isolation_table(run):
     """Median alone vs in the harness per implementation, with the ratio."""
     headers = ["problem", "threads", "implementation", "alone", "in the harness", "harness / alone [95 % CI]"]
