@@ -62,3 +62,31 @@ def test_checks_isolation_sharing_and_convergence_tables():
 def test_formatting():
     assert tables.fmt_time(1.5e-4) == "150 µs" and tables.fmt_time(2.0) == "2 s" and tables.fmt_time(math.nan) == "-"
     assert tables.markdown(["a", "b"], [["1", "2"]]) == "| a | b |\n|---|---|\n| 1 | 2 |\n"
+
+
+def test_grid_table_sets_attnkit_beside_pytorch_and_numpy_with_the_peak_share():
+    run = _run()
+    headers, rows = tables.grid_table(run)
+    assert headers[:4] == ["problem", "threads", "attnkit", "% peak"]
+    assert len(rows) == len(run.points_in("grid"))
+    # No PyTorch here: its columns are empty; NumPy runs at 20 GFLOP/s, attnkit automatic at 36 (tuned 40).
+    assert all(r[headers.index("vs PyTorch flash")] == "-" for r in rows)
+    ratios = {r[headers.index("vs NumPy")][:4] for r in rows}
+    assert ratios <= {"1.80", "1.81", "1.79", "2.00", "2.01", "1.99"}, ratios
+    one_thread = next(r for r in rows if r[1] == "1" and r[0].startswith("f32/"))
+    # 36 GFLOP/s (less the synthetic drift of up to 5 %) of the 100 GFLOP/s f32 peak on one thread
+    assert one_thread[3] in ("34 %", "35 %", "36 %"), one_thread
+
+
+def test_grid_summary_counts_the_points_that_meet_each_goal():
+    recs = synthetic_records()
+    run = records.Run(recs)
+    for r in list(recs):  # PyTorch flash at twice the speed of attnkit's representative on every point
+        if r["kind"] == "sample" and r["impl"] == tables.attnkit_headline_impl(run, r["point"]):
+            recs.append(dict(r, impl="torch-flash", time_s=r["time_s"] / 2))
+    lines = tables.grid_summary(records.Run(recs))
+    grid = [p for p in records.Run(recs).points_in("grid")]
+    per_count = len(grid) // 2
+    assert lines[0].startswith(f"1 thread: attnkit >= 1x PyTorch flash on 0 of {per_count} points")
+    assert lines[1].startswith(f"2 threads: attnkit >= 1.3x PyTorch flash on 0 of {per_count} points")
+    assert lines[2].startswith("1 thread, square shapes: attnkit >= 1x NumPy on 14 of 14")
