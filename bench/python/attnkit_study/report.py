@@ -28,6 +28,9 @@ def _command(meta):
 
 
 def _environment_lines(env):
+    if not env:
+        return [f"- not recorded: the run has no {records.ENVIRONMENT} (it was stopped before writing it); "
+                "what is known of its machine is in the run directory's notes, if any"]
     cpu = env.get("cpu", {})
     workers = env.get("workers", {})
     lines = [f"- CPU: {cpu.get('model', '?')}, {cpu.get('cores', '?')} cores usable "
