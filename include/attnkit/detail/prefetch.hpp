@@ -14,7 +14,13 @@
 // the paired ratios new / old, flash on 1 thread, outputs bitwise equal) on
 // the 2-core AVX-512 Xeon VM (L2 2 MiB per core): f32 B1 H16 S2048 D128 0.933,
 // causal 0.924, D64 S1024 0.917, f64 D128 0.934; one head S = D = 1024 0.981,
-// 512 0.978 (there K and V tiles are reread from L2, not memory).
+// 512 0.978 (there K and V tiles are reread from L2, not memory). On the
+// 16-core Sapphire Rapids device, same binary, 11 rounds, a loaded host (the
+// slowest f64 round 2.3x its fastest): 1 thread 1.037 (f32 D128), 0.995
+// (causal), 0.991 (D64), 1.005 (f64), 1.054 and 1.035 (square 1024, 512),
+// 1.029 (square f64 1024); 16 threads 1.002, 0.992 (causal), 1.018 (square
+// 1024). Kept: a gain of 7-8 % where the VM's memory is the bottleneck, within
+// the device's noise elsewhere (docs/kernel-speed.md).
 #pragma once
 
 #include <algorithm>
