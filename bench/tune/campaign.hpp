@@ -27,18 +27,25 @@
 namespace attnkit_tune {
 
 // The genetic algorithm's parameters for attention spaces: a steady-state
-// algorithm (population 4, the 3 best kept, one child per generation),
-// tournaments of 3, mutation 0.15 per parameter. Chosen by `attnkit-tune
-// --simulate --search-genetic-parameters` on the 15 recorded 16-thread sweeps
-// (bench/tune/sweeps/), 30 seeds, budget 40: the grid's lowest mean over
-// problems of the median evaluations to reach 5 % of the optimum (11.7, against
-// 15.2 for the engine's own defaults). See bench/tune/README.md.
+// algorithm (population 3, the 2 best kept, one child per generation),
+// tournaments of 2, mutation 0.2 per parameter, and each child the surrogate's
+// pick of 32 unmeasured ones (genetic.hpp). Chosen with `attnkit-tune
+// --simulate SWEEP --genetic P,T,M,E,C` on the 15 recorded 16-thread sweeps
+// (bench/tune/sweeps/sapphire-rapids-16.jsonl), 30 seeds, budget 18, among 13
+// settings (C 1 to 32, populations 2 to 6): the lowest sum over problems of the
+// mean evaluations to reach 5 % of the optimum, 89.3 against random search's
+// 173.9 with the same first candidates (0.513; the former 4,3,0.15,3 without
+// the surrogate: 140.8, 0.810), and 15 of 15 problems within 18 (median; 11
+// before). Checked on the 2-core sweeps it was not chosen on: 60.0 / 105.7 =
+// 0.568 (interleaved; before 1.019) and 75.7 / 102.6 = 0.738 (before 1.108),
+// 14 of 14 within 18 on both. See bench/tune/README.md.
 inline search::genetic_parameters tuned_genetic_parameters() {
     search::genetic_parameters g;
-    g.population = 4;
-    g.tournament = 3;
-    g.mutation_rate = 0.15;
-    g.elite = 3;
+    g.population = 3;
+    g.tournament = 2;
+    g.mutation_rate = 0.2;
+    g.elite = 2;
+    g.surrogate_candidates = 32;
     return g;
 }
 

@@ -111,15 +111,19 @@ int main(int argc, char** argv) try {
     app.add_flag("--search-genetic-parameters", sim.search_genetic_parameters,
                  "Simulation: also score a grid of the genetic algorithm's parameters");
     app.add_option("--genetic", genetic_text,
-                   "Genetic parameters population,tournament,mutation_rate,elite (default 4,3,0.15,3, "
-                   "chosen in simulation: campaign.hpp)");
+                   "Genetic parameters population,tournament,mutation_rate,elite[,surrogate_candidates] "
+                   "(default: campaign.hpp's, chosen in simulation)");
     CLI11_PARSE(app, argc, argv);
 
     attnkit_bench::search::genetic_parameters genetic = tuned_genetic_parameters();
     if (!genetic_text.empty()) {
-        double population = 0, tournament = 0, mutation = 0, elite = 0;
-        if (std::sscanf(genetic_text.c_str(), "%lf,%lf,%lf,%lf", &population, &tournament, &mutation, &elite) != 4)
-            throw std::invalid_argument("--genetic '" + genetic_text + "': want population,tournament,mutation,elite");
+        double population = 0, tournament = 0, mutation = 0, elite = 0, candidates = 1;
+        const int fields = std::sscanf(genetic_text.c_str(), "%lf,%lf,%lf,%lf,%lf", &population, &tournament, &mutation,
+                                       &elite, &candidates);
+        if (fields != 4 && fields != 5)
+            throw std::invalid_argument("--genetic '" + genetic_text +
+                                        "': want population,tournament,mutation,elite[,surrogate_candidates]");
+        genetic.surrogate_candidates = fields == 5 ? static_cast<int>(candidates) : 1;
         genetic.population = static_cast<int>(population);
         genetic.tournament = static_cast<int>(tournament);
         genetic.mutation_rate = mutation;

@@ -104,7 +104,8 @@ int run_simulation(const simulation_options& o) {
                   {"crossover_rate", o.genetic.crossover_rate},
                   {"mutation_rate", o.genetic.mutation_rate},
                   {"random_jump_rate", o.genetic.random_jump_rate},
-                  {"elite", o.genetic.elite}}},
+                  {"elite", o.genetic.elite},
+                  {"surrogate_candidates", o.genetic.surrogate_candidates}}},
                 {"problems", json::array()}};
 
     std::printf("%-48s %-22s %6s %8s", "problem (machine)", "", "valid", "default");

@@ -11,9 +11,19 @@
 // `duplicate_attempts` times, and then replaced by a random unmeasured valid
 // configuration: duplicates cost no budget, and the search cannot stall. It
 // stops at `budget` unique evaluations or when the valid space is exhausted.
+//
+// Surrogate screening (surrogate_candidates > 1, off by default): each child
+// is the most promising of that many distinct unmeasured children, judged by
+// a nearest-neighbour model of the measurements so far (the mean log cost of
+// the three measured configurations nearest in positions, weighted by inverse
+// distance). A measurement costs seconds and the model microseconds, so with
+// budgets of tens of evaluations the model decides where the budget goes
+// (surrogate-assisted evolution, Jin 2011, "Surrogate-assisted evolutionary
+// computation: recent advances and future challenges").
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <optional>
 #include <stdexcept>
@@ -43,6 +53,7 @@ struct genetic_parameters {
     double random_jump_rate = 0.1;   // of a move: probability it goes to any other value, not a neighbour
     int elite = 3;                   // best members carried unchanged into the next generation
     int duplicate_attempts = 16;     // re-mutations of an already measured child before a random one
+    int surrogate_candidates = 1;    // children screened by the surrogate per measured child (1: no screening)
 
     void validate() const {
         auto fail = [](const std::string& field, const std::string& value, const std::string& rule) {
@@ -62,6 +73,8 @@ struct genetic_parameters {
             fail("elite", std::to_string(elite), "must be in [0, population - 1 = " +
                                                      std::to_string(population - 1) + "]");
         if (duplicate_attempts < 0) fail("duplicate_attempts", std::to_string(duplicate_attempts), "must be >= 0");
+        if (surrogate_candidates < 1)
+            fail("surrogate_candidates", std::to_string(surrogate_candidates), "must be >= 1");
     }
 };
 
@@ -76,8 +89,12 @@ class genetic_strategy : public strategy {
         search_session session(s, f, options);
         const auto size = static_cast<std::size_t>(parameters_.population);
         std::vector<member> population;
+        std::vector<member> measured;  // every measurement of this run: the surrogate's data
         auto measure_into = [&](std::vector<member>& into, const configuration& c) {
-            if (const auto m = session.evaluate(c)) into.push_back({c, m->median});
+            if (const auto m = session.evaluate(c)) {
+                into.push_back({c, m->median});
+                measured.push_back({c, m->median});
+            }
         };
         auto budget_left = [&] { return session.unique() < session.budget() && !session.exhausted(); };
 
@@ -94,7 +111,7 @@ class genetic_strategy : public strategy {
             const auto kept = std::min(population.size(), static_cast<std::size_t>(parameters_.elite));
             std::vector<member> next(population.begin(), population.begin() + static_cast<std::ptrdiff_t>(kept));
             while (next.size() < size && budget_left())
-                measure_into(next, unmeasured_child(session, population));
+                measure_into(next, screened_child(session, population, measured));
             population = std::move(next);
         }
         return session.finish(name());
@@ -160,6 +177,58 @@ class genetic_strategy : public strategy {
         if (at == 0) return 1;
         if (at + 1 == count) return at - 1;
         return random.bernoulli(0.5) ? at + 1 : at - 1;
+    }
+
+    // The child to measure: with surrogate_candidates > 1, the one of that many
+    // distinct unmeasured children whose predicted cost is lowest (the first
+    // on ties, so the sequence stays a function of the seed).
+    configuration screened_child(search_session& session, const std::vector<member>& population,
+                                 const std::vector<member>& measured) const {
+        configuration best = unmeasured_child(session, population);
+        if (parameters_.surrogate_candidates < 2 || measured.empty()) return best;
+        const space& s = session.space();
+        double best_prediction = predicted_log_cost(s, best, measured);
+        std::vector<configuration> seen{best};
+        for (int k = 1; k < parameters_.surrogate_candidates; ++k) {
+            configuration c = unmeasured_child(session, population);
+            if (std::find(seen.begin(), seen.end(), c) != seen.end()) continue;
+            seen.push_back(c);
+            const double prediction = predicted_log_cost(s, c, measured);
+            if (prediction < best_prediction) {
+                best_prediction = prediction;
+                best = std::move(c);
+            }
+        }
+        return best;
+    }
+
+    // The surrogate: the inverse-distance-weighted mean log cost of the (up to)
+    // three measured configurations nearest to c, distance being the sum over
+    // parameters of |position difference| / (values - 1).
+    static double predicted_log_cost(const space& s, const configuration& c, const std::vector<member>& measured) {
+        constexpr std::size_t neighbours = 3;
+        const auto& parameters = s.parameters();
+        const auto at = s.positions(c);
+        std::vector<std::pair<double, double>> by_distance;  // (distance, log cost)
+        by_distance.reserve(measured.size());
+        for (const member& m : measured) {
+            const auto other = s.positions(m.config);
+            double d = 0;
+            for (std::size_t p = 0; p < parameters.size(); ++p)
+                if (parameters[p].values.size() > 1)
+                    d += std::fabs(static_cast<double>(at[p]) - static_cast<double>(other[p])) /
+                         static_cast<double>(parameters[p].values.size() - 1);
+            by_distance.emplace_back(d, std::log(std::max(m.cost, 1e-300)));
+        }
+        const std::size_t n = std::min(neighbours, by_distance.size());
+        std::partial_sort(by_distance.begin(), by_distance.begin() + static_cast<std::ptrdiff_t>(n), by_distance.end());
+        double weight_sum = 0, sum = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double w = 1.0 / (by_distance[i].first + 1e-3);
+            weight_sum += w;
+            sum += w * by_distance[i].second;
+        }
+        return sum / weight_sum;
     }
 
     // A child of two tournament winners, repaired and de-duplicated: always a

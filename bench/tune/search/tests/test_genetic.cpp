@@ -101,3 +101,32 @@ TEST_CASE("genetic parameters change the search, and the run stays reproducible"
     CHECK(keys(wide) == keys(wide));
     CHECK(keys(wide) != keys({}));
 }
+
+TEST_CASE("surrogate screening ends closer to the optimum at equal budget, reproducibly", "[genetic]") {
+    // Each measured child is the model's pick of 16 unmeasured ones: on the
+    // bowl and the rugged landscape, with half the space invalid or not, the
+    // mean true cost of the result over 50 seeds is lower than without.
+    search::genetic_parameters screened;
+    screened.surrogate_candidates = 16;
+    const std::vector<synthetic::landscape> landscapes{synthetic::bowl, synthetic::rugged};
+    for (const auto& s : {synthetic::grid(), synthetic::checkerboard()}) {
+        for (const auto& f : landscapes) {
+            search::genetic_strategy with(screened), without;
+            const double a = mean_true_best(with, s, f, 0.02, 50, 18);
+            const double b = mean_true_best(without, s, f, 0.02, 50, 18);
+            INFO("mean true cost of the result: screened " << a << ", unscreened " << b);
+            CHECK(a < b);
+        }
+    }
+    const auto s = synthetic::grid();
+    auto keys = [&] {
+        synthetic::recording_objective objective(s, synthetic::rugged);
+        search::search_options options;
+        options.seed = 5;
+        return synthetic::measured_keys(search::genetic_strategy(screened).run(s, objective, options).history);
+    };
+    CHECK(keys() == keys());
+    search::genetic_parameters bad;
+    bad.surrogate_candidates = 0;
+    CHECK_THROWS_WITH(search::genetic_strategy(bad), "genetic_parameters.surrogate_candidates (0) must be >= 1");
+}
