@@ -3,6 +3,7 @@
 #include <attnkit/attnkit.hpp>
 #include <attnkit/wisdom.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "campaign.hpp"
@@ -47,8 +48,12 @@ attention_config default_of(const problem& p, int threads) {
     attention_config c;
     c.kernel = d.kernel;
     c.type = attnkit_bench::dtype_of<T>();
-    c.block_q = d.tiles.block_q ? d.tiles.block_q : blocks.block_q;
     c.block_kv = d.kernel == attnkit::variant::blocked ? 0 : d.tiles.block_kv ? d.tiles.block_kv : blocks.block_kv;
+    // The engine's default query tile depends on head_dim and the key tile (tuning::default_block_q).
+    const attnkit::index_t key_tile = d.kernel == attnkit::variant::blocked ? p.s.seq_kv : c.block_kv;
+    c.block_q = d.tiles.block_q ? d.tiles.block_q
+                                : attnkit::tuning::default_block_q<T>(p.s.head_dim, p.s.head_dim_v,
+                                                                      std::min(key_tile, p.s.seq_kv));
     const bool threaded = d.kernel == attnkit::variant::parallel || d.kernel == attnkit::variant::decode;
     c.threads = threaded ? (d.tiles.threads ? d.tiles.threads : d.thread_budget) : 1;
     return c;

@@ -91,6 +91,37 @@ constexpr block_sizes default_blocks() {
     return {128, 252};
 }
 
+// At head_dim >= 256 a query tile of 256 rows where its working set fits:
+// each query tile streams its key tiles' K and V rows (2 x block_kv x head_dim
+// values) through L2, and twice the rows halve that traffic per FLOP. The
+// working set of a tile engine, in bytes: Q^T and the output accumulator
+// (block_q x (head_dim + head_dim_v)), S^T and one key tile's K and V rows
+// (block_kv x (block_q + head_dim + head_dim_v)); it must stay within three
+// quarters of a 2 MiB L2. That admits float at head_dim 256 (1.30 MiB with
+// block_kv 252) and nothing in double or at head_dim 512. Measured on the
+// 2-core AVX-512 VM (2 MiB L2 per core), flash on 1 thread, 11 interleaved
+// calls per tile setting, median ratio to 128 x 252: float B1 H16 S2048 D256
+// 0.926, causal 0.941, S1024 0.960, S512 0.969; and where the rule keeps 128:
+// f64 D256 1.031, f32 D128 0.990, D96 1.022, one head S = D = 1024 1.056.
+// Then the library with this rule against the one before it, bench/ab/run.sh
+// (9 rounds, flash 1 thread, outputs bitwise equal): f32 B1 H16 S2048 D256
+// 0.926, causal 0.931, GQA 16/4 0.899, S512 0.962. Not yet measured on the
+// 16-core device.
+inline constexpr index_t wide_head_block_q = 256;
+inline constexpr index_t wide_head_min_head_dim = 256;
+inline constexpr double tile_working_set_bytes = 1.5 * 1024 * 1024;
+
+// The default block_q (config.block_q = 0) of a tile engine with key tiles of
+// block_kv keys.
+template <class T>
+constexpr index_t default_block_q(index_t head_dim, index_t head_dim_v, index_t block_kv) noexcept {
+    const index_t q = wide_head_block_q;
+    const double bytes = static_cast<double>(sizeof(T)) *
+                         (static_cast<double>(q) * static_cast<double>(head_dim + head_dim_v) +
+                          static_cast<double>(block_kv) * static_cast<double>(q + head_dim + head_dim_v));
+    return head_dim >= wide_head_min_head_dim && bytes <= tile_working_set_bytes ? q : default_blocks<T>().block_q;
+}
+
 // The automatic heuristic's parallel settings (sdpa.hpp, heuristic_variant),
 // refit from the tuner's recorded exhaustive sweeps (bench/tune/sweeps/: every
 // valid variant x block_q x block_kv x threads of 15 problems on the 16-core

@@ -53,9 +53,10 @@ public:
         : p_(p),
           mask_(mask),
           causal_(causal_mask::of(p)),
-          block_q_(round_up(fit_tile(block_q, tuning::default_blocks<T>().block_q, p.seq_q), W)),
-          query_ld_(block_q_ + tuning::scratch_row_padding<T, Arch>()),
           block_kv_(fit_tile(whole_rows ? p.seq_kv : block_kv, tuning::default_blocks<T>().block_kv, p.seq_kv)),
+          block_q_(round_up(
+              fit_tile(block_q, tuning::default_block_q<T>(p.head_dim, p.head_dim_v, block_kv_), p.seq_q), W)),
+          query_ld_(block_q_ + tuning::scratch_row_padding<T, Arch>()),
           o_ld_(round_up(std::max<index_t>(p.head_dim_v, 1), W)),
           value_chunk_(std::max<index_t>(tuning::value_chunk_bytes / (block_q_ * static_cast<index_t>(sizeof(T))), 1)),
           qt_({p.head_dim, query_ld_}),
@@ -254,7 +255,7 @@ private:
     const problem<T>& p_;
     const Mask& mask_;
     const causal_mask causal_;
-    index_t block_q_, query_ld_, block_kv_, o_ld_, value_chunk_;
+    index_t block_kv_, block_q_, query_ld_, o_ld_, value_chunk_;
     aligned_scratch<T> qt_, st_, o_, stats_;
     aligned_scratch<unsigned char> repeat_;
 };
