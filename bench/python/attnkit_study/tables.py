@@ -207,32 +207,27 @@ def grid_summary(run, goals=((1, 1.0), (None, 1.3))):
     square shapes at every thread count (goal 1.0)."""
     pids = run.points_in("grid")
     counts = sorted({run.points[pid]["threads"] for pid in pids})
-    lines = []
-    for threads, goal in goals:
-        t = threads if threads is not None else (max(counts) if counts else None)
+
+    def line(threads, rival, goal, label, square_only=False):
         ratios = []
         for pid in pids:
             ak = attnkit_headline_impl(run, pid)
-            if run.points[pid]["threads"] == t and ak and "torch-flash" in run.impls(pid):
-                ratios.append((speedup(run, pid, ak, over="torch-flash")[0], pid))
-        if ratios:
-            met = sum(1 for r, _ in ratios if r >= goal)
-            low, where = min(ratios)
-            lines.append(f"{t} thread{'s' if t != 1 else ''}: attnkit >= {goal:g}x PyTorch flash on {met} of "
-                         f"{len(ratios)} points (lowest {low:.2f}x, {run.problem(where).name})")
-    for t in counts:
-        ratios = []
-        for pid in pids:
-            ak = attnkit_headline_impl(run, pid)
-            if (run.points[pid]["threads"] == t and "/square/" in run.points[pid]["names"].get("grid", "")
-                    and ak and BASELINE in run.impls(pid)):
-                ratios.append((speedup(run, pid, ak)[0], pid))
-        if ratios:
-            met = sum(1 for r, _ in ratios if r >= 1.0)
-            low, where = min(ratios)
-            lines.append(f"{t} thread{'s' if t != 1 else ''}, square shapes: attnkit >= 1x NumPy on {met} of "
-                         f"{len(ratios)} (lowest {low:.2f}x, {run.problem(where).name})")
-    return lines
+            square = "/square/" in run.points[pid]["names"].get("grid", "")
+            if (run.points[pid]["threads"] == threads and ak and rival in run.impls(pid)
+                    and (square or not square_only)):
+                ratios.append((speedup(run, pid, ak, over=rival)[0], pid))
+        if not ratios:
+            return None
+        met = sum(1 for r, _ in ratios if r >= goal)
+        low, where = min(ratios)
+        return (f"{threads} thread{'s' if threads != 1 else ''}{label}: attnkit >= {goal:g}x "
+                f"{IMPLEMENTATIONS[rival].label} on {met} of "
+                f"{len(ratios)}{' points' if not square_only else ''} (lowest {low:.2f}x, {run.problem(where).name})")
+
+    lines = [line(t if t is not None else (max(counts) if counts else None), "torch-flash", goal, "")
+             for t, goal in goals]
+    lines += [line(t, BASELINE, 1.0, ", square shapes", square_only=True) for t in counts]
+    return [x for x in lines if x]
 
 
 def _fmt_pct(x):

@@ -3,10 +3,10 @@
 #pragma once
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <charconv>
 #include <string>
 #include <system_error>
 #include <type_traits>
