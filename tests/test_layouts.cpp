@@ -186,3 +186,22 @@ TEMPLATE_TEST_CASE("negative strides (reversed sequence) hold the same logical t
     check_same_bits(base, restored(base, bhsd, rev, rev, bhsd, layouts::bhs()));
     check_same_bits(base, restored(base, rev, rev, rev, rev, layouts::bhs()));
 }
+
+// K rows 4 KiB apart (here BSHD with 2 kv heads of 2 KiB rows, and a reversed
+// sequence) are copied one cache line apart before the tile engines run
+// (detail/unaliased_keys.hpp): the results are those of the padded BHSD
+// layout, read in place, bit for bit.
+TEMPLATE_TEST_CASE("K layouts whose rows alias in L1 give the bits of a layout whose rows do not", "[layout]", float,
+                   double) {
+    using T = TestType;
+    rng r(0x1a70f007);
+    shape s = layout_shape();
+    s.head_dim = 2048 / static_cast<index_t>(sizeof(T));
+    const sdpa_case<T> c = make_case<T>(r, s);
+    const layout<4> bhsd = layouts::bhsd();
+    const sdpa_case<T> base = restored(c, bhsd, layouts::padded(), bhsd, bhsd, layouts::bhs());
+    check_same_bits(base, restored(c, bhsd, layouts::bshd(), bhsd, bhsd, layouts::bhs()));
+    layout<4> reversed_bshd = layouts::bshd();
+    reversed_bshd.reversed = {false, false, true, false};
+    check_same_bits(base, restored(c, bhsd, reversed_bshd, bhsd, bhsd, layouts::bhs()));
+}

@@ -66,6 +66,22 @@ constexpr index_t scratch_row_padding() {
     return line > lanes ? line : lanes;
 }
 
+// K rows whose stride in bytes is a multiple of this are copied to a padded
+// stride before the tile engines run (detail/unaliased_keys.hpp): the score
+// kernel's 14 rows then fall into at most two of an L1d's 64 sets. Measured
+// (a K view with one cache line of padding per row against a contiguous K,
+// same values, flash on 1 thread, 7 interleaved calls, median ratio padded /
+// contiguous) on a 2-core AMD EPYC VM (Zen 4, 32 KiB 8-way L1d): stride 4 KiB
+// (f32 dim 1024, f64 dim 512 and 1024) 0.792, 0.773, 0.833; 2 KiB (f32 512,
+// f64 256) 0.966, 0.927; 1 KiB (f32 256, four sets) 0.988; 3 and 6 KiB (dim
+// 768) 1.002, 1.044. See the note at key_rows_alias's use for the copy's cost.
+inline constexpr index_t key_row_alias_bytes = 4096;
+
+// Whether K rows of this stride (bytes) are copied (seq_kv rows per head).
+constexpr bool key_rows_alias(index_t row_stride_bytes, index_t seq_kv) noexcept {
+    return seq_kv > 1 && row_stride_bytes != 0 && row_stride_bytes % key_row_alias_bytes == 0;
+}
+
 // Default tile sizes when config leaves them 0. block_q is rounded up to a
 // multiple of the vector width. Provenance: a sweep of block_q in {32, 64, 128}
 // x block_kv in {128, 256, 512} x six register tiles, flash on one thread, on

@@ -6,6 +6,7 @@
 
 #include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/tile_engine.hpp"
+#include "attnkit/detail/unaliased_keys.hpp"
 
 namespace attnkit {
 namespace kernels {
@@ -14,7 +15,8 @@ ATTNKIT_BEGIN_CONFIG_NAMESPACE
 template <class T, class Arch, class Mask>
 void blocked(const problem<T>& p, const Mask& mask) {
     // One key tile spanning the row: the online softmax reduces to two passes.
-    detail::tile_engine<T, Arch, Mask> engine(p, mask, p.tiles.block_q, 0, true);
+    const detail::unaliased_keys<T> keys(p, 1);
+    detail::tile_engine<T, Arch, Mask> engine(keys.get(), mask, p.tiles.block_q, 0, true);
     for (index_t b = 0; b < p.batch; ++b)
         for (index_t h = 0; h < p.heads_q; ++h)
             for (index_t i0 = 0; i0 < p.seq_q; i0 += engine.block_q()) engine.run(b, h, i0);

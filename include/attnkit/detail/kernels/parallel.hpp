@@ -23,6 +23,7 @@
 #include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/fit_config.hpp"
 #include "attnkit/detail/tile_engine.hpp"
+#include "attnkit/detail/unaliased_keys.hpp"
 
 namespace attnkit {
 namespace kernels {
@@ -35,8 +36,11 @@ void parallel(const problem<T>& p, const Mask& mask) {
     // so an allocation failure throws before anything is written. The first
     // engine fixes the tile height, hence the work items; no more workers than
     // items are started (fit_workers), whatever config.threads asks for.
+    // K is copied (when its rows alias in L1) by the requested threads, at most one per key of a head.
+    const detail::unaliased_keys<T> keys(p, detail::fit_workers(p.tiles.threads, p.seq_kv));
+    const problem<T>& pk = keys.get();
     std::vector<std::unique_ptr<engine_t>> engines;
-    engines.push_back(std::make_unique<engine_t>(p, mask, p.tiles.block_q, p.tiles.block_kv));
+    engines.push_back(std::make_unique<engine_t>(pk, mask, p.tiles.block_q, p.tiles.block_kv));
     const index_t step = engines.front()->block_q();
     const index_t tiles = (p.seq_q + step - 1) / step;
     const index_t heads = p.batch * p.heads_q;
@@ -44,7 +48,7 @@ void parallel(const problem<T>& p, const Mask& mask) {
     const int workers = detail::fit_workers(p.tiles.threads, items);
     engines.reserve(static_cast<std::size_t>(workers));
     for (int t = 1; t < workers; ++t)
-        engines.push_back(std::make_unique<engine_t>(p, mask, p.tiles.block_q, p.tiles.block_kv));
+        engines.push_back(std::make_unique<engine_t>(pk, mask, p.tiles.block_q, p.tiles.block_kv));
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(workers) schedule(dynamic, 1)
 #endif
