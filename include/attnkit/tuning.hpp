@@ -66,15 +66,21 @@ constexpr index_t scratch_row_padding() {
     return line > lanes ? line : lanes;
 }
 
-// K rows whose stride in bytes is a multiple of this are copied to a padded
-// stride before the tile engines run (detail/unaliased_keys.hpp): the score
-// kernel's 14 rows then fall into at most two of an L1d's 64 sets. Measured
-// (a K view with one cache line of padding per row against a contiguous K,
-// same values, flash on 1 thread, 7 interleaved calls, median ratio padded /
-// contiguous) on a 2-core AMD EPYC VM (Zen 4, 32 KiB 8-way L1d): stride 4 KiB
-// (f32 dim 1024, f64 dim 512 and 1024) 0.792, 0.773, 0.833; 2 KiB (f32 512,
-// f64 256) 0.966, 0.927; 1 KiB (f32 256, four sets) 0.988; 3 and 6 KiB (dim
-// 768) 1.002, 1.044. See the note at key_rows_alias's use for the copy's cost.
+// K rows whose stride in bytes is a multiple of this are copied one cache
+// line apart before the tile engines run (detail/unaliased_keys.hpp): the
+// score kernel's 14 rows then no longer share one of an L1d's 64 sets.
+// Measured on a 2-core AMD EPYC VM (Zen 4, 32 KiB 8-way L1d), flash on 1
+// thread. First the gain without the copy's cost: a K view with one line of
+// padding per row against a contiguous K, same values, 7 interleaved calls,
+// median ratio padded / contiguous: stride 4 KiB (f32 dim 1024, f64 dims 512
+// and 1024) 0.792, 0.773, 0.833; 2 KiB (f32 512, f64 256) 0.966, 0.927; 1 KiB
+// (f32 256) 0.988; dim 768 (3 and 6 KiB) 1.002, 1.044. Then the copy against
+// no copy, bench/ab/run.sh (7-15 rounds, bitwise equal): 4 KiB f32 1024
+// 0.861, f64 1024 0.808, f64 512 0.915; but 2 KiB f64 256 1.094 and f32 512
+// 1.022, where a fresh copy's page faults and the copy outweigh the gain:
+// hence 4 KiB. PyTorch's [batch, seq, heads, head_dim] layout (seq stride 8-16
+// KiB): 1.17-1.33x slower than the same K contiguous before the copy
+// (f32 B1 H16 S2048 D128, H32 S1024 D64, f64 H16 S1024 D128), 1.02-1.06x after.
 inline constexpr index_t key_row_alias_bytes = 4096;
 
 // Whether K rows of this stride (bytes) are copied (seq_kv rows per head).
