@@ -3,6 +3,7 @@
 import argparse
 import dataclasses
 import os
+import re
 import sys
 
 from attnkit_study import profiles
@@ -35,6 +36,8 @@ def _parser():
     run.add_argument("--budget-s", type=float,
                      help="the points' time budget in seconds, instead of the profile's (0: none): each point's "
                           "limit shrinks to its share of what is left; a point still makes its fewest rounds")
+    run.add_argument("--only", metavar="REGEX",
+                     help="measure only the points whose id (<problem>@<threads>, as `plan` lists them) matches")
     rep = sub.add_parser("report", help="re-render a run's README.md and figures from its records")
     rep.add_argument("--in", dest="run_dir", required=True)
     cmp_ = sub.add_parser("compare", help="how far each speed-up moved between two runs")
@@ -45,6 +48,7 @@ def _parser():
     plan.add_argument("--cores", type=int, help="plan for this many cores (default: this machine's)")
     plan.add_argument("--tuning")
     plan.add_argument("--sets", nargs="+", choices=profiles.SETS, default=list(profiles.SETS))
+    plan.add_argument("--only", metavar="REGEX", help="list only the points whose id matches")
     return parser
 
 
@@ -54,6 +58,15 @@ def _records_path(path):
     if not os.path.isfile(candidate):
         raise CliError(f"{path}: no {RECORDS} there (is it a run directory written by `run`?)")
     return candidate
+
+
+def _check_only(only):
+    if only is None:
+        return
+    try:
+        re.compile(only)
+    except re.error as e:
+        raise CliError(f"--only {only!r} is not a regular expression: {e}") from None
 
 
 def _run(args):
@@ -69,12 +82,14 @@ def _run(args):
         tuning.load(args.tuning)
     except tuning.TuningError as e:
         raise CliError(str(e)) from None
+    _check_only(args.only)
     command = ["-m", "attnkit_study"] + sys.argv[1:]
     profile = profiles.make_profile(args.profile)
     if args.budget_s is not None:
         profile = dataclasses.replace(
             profile, measurement=dataclasses.replace(profile.measurement, budget_s=args.budget_s))
-    runner.run(profile, args.out, args.tuning, args.seed, args.bench_binary, tuple(args.sets), command=command)
+    runner.run(profile, args.out, args.tuning, args.seed, args.bench_binary, tuple(args.sets), command=command,
+               only=args.only)
     print(report.render(args.out))
 
 
@@ -102,7 +117,8 @@ def _plan(args):
     except tuning.TuningError as e:
         raise CliError(str(e)) from None
     profile = profiles.make_profile(args.profile, args.cores)
-    points = runner.plan(profile, t, tuple(args.sets))
+    _check_only(args.only)
+    points = runner.plan(profile, t, tuple(args.sets), args.only)
     for p in points:
         print(f"{p['id']:60s} {flop(p['problem']) * 1e-9:9.3f} GFLOP  {', '.join(p['impls'])}")
     estimate = sum(runner.point_weight(p, profile.measurement) for p in points)

@@ -4,6 +4,7 @@ the report)."""
 
 import dataclasses
 import os
+import re
 import shutil
 import sys
 import time
@@ -17,10 +18,11 @@ from attnkit_study.progress import Progress, format_seconds, say
 REPO_ROOT = os.path.dirname(os.path.dirname(harness.PACKAGE_ROOT))
 
 
-def plan(profile, tuning, sets=SETS):
+def plan(profile, tuning, sets=SETS, only=None):
     """The points to measure: one per (computation, thread count), shared by the
     sets that ask for it; each with the implementations that apply and the
-    reasons of those that do not."""
+    reasons of those that do not. only: a regular expression; then just the
+    points whose id (``<problem>@<threads>``) it matches (re.search)."""
     points = {}
     for set_name in sets:
         for problem in profile.problems[set_name]:
@@ -44,7 +46,8 @@ def plan(profile, tuning, sets=SETS):
                         point["skipped"].pop(name, None)
                     else:
                         point["skipped"].setdefault(name, reason)
-    return list(points.values())
+    pattern = re.compile(only) if only else None
+    return [p for p in points.values() if pattern is None or pattern.search(p["id"])]
 
 
 ASSUMED_GFLOPS_PER_THREAD = 20.0
@@ -76,7 +79,7 @@ def _configs(point, tuning):
     return {"attnkit-tuned": tuned_config(tuning.best_for(point["problem"]), point["threads"])}
 
 
-def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS, command=None):
+def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS, command=None, only=None):
     """Measures everything the profile asks for into out_dir; returns the records' path."""
     tuning = tuning_mod.load(tuning_dir)
     os.makedirs(out_dir, exist_ok=True)
@@ -88,10 +91,10 @@ def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS,
             if os.path.isfile(path):
                 shutil.copyfile(path, os.path.join(out_dir, "tuning_" + name))
     cpu_at_start = environment.cpu_info()  # the load average before the run loads the machine itself
-    points = plan(profile, tuning, sets)
+    points = plan(profile, tuning, sets, only)
     meta = {"kind": "meta", "profile": profile.name, "command": command or sys.argv, "seed": seed,
             "tuning": tuning_dir, "sets": list(sets), "measurement": dataclasses.asdict(profile.measurement),
-            "threads": {s: profile.threads[s] for s in sets}, "points_planned": len(points)}
+            "threads": {s: profile.threads[s] for s in sets}, "only": only, "points_planned": len(points)}
     records.write(records_path, [meta], mode="w")
     log = open(os.path.join(out_dir, "workers.log"), "w", encoding="utf-8")
     workers = harness.Workers(log, tuning.wisdom_path if tuning else None)

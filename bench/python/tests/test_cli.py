@@ -60,3 +60,15 @@ def test_plan_lists_points(capsys):
     out = capsys.readouterr().out
     assert "study/f32/dim64@16" in out and "study/f64/dim1024@1" in out
     _fails(["plan", "--profile", "quick", "--cores", "0"], capsys, "--cores 0 must be at least 1")
+
+
+def test_only_selects_points_by_id(capsys):
+    assert cli.main(["plan", "--profile", "full", "--cores", "16", "--sets", "grid", "--only", "square/.*@1$"]) == 0
+    out = capsys.readouterr().out
+    assert "grid/square/f64/dim1024@1 " in out
+    assert "@16" not in out and "S2048" not in out
+    assert "14 points" in out  # the square dims 64 to 1024, float and double, on 1 thread
+    _fails(["plan", "--profile", "full", "--sets", "grid", "--only", "(dim"], capsys,
+           "--only '(dim' is not a regular expression")
+    _fails(["run", "--profile", "quick", "--out", "unused", "--only", "[x"], capsys,
+           "--only '[x' is not a regular expression")
