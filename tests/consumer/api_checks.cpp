@@ -332,6 +332,21 @@ void allocations_and_threads() {
         opt.tiles.block_q = 0;
         opt.tiles.block_kv = 0;
     }
+
+    // docs/api.md: K rows 4 KiB apart (head_dim 1024 floats, 512 doubles) are
+    // copied once per call with one cache line more than head_dim per row.
+    const index_t aliasing_dim = 4096 / static_cast<index_t>(sizeof(T));
+    const problem<T> wide(1, 2, 20, 30, aliasing_dim, 16);
+    const index_t line = 64 / static_cast<index_t>(sizeof(T));
+    const long long key_copy = wide.batch * wide.heads * wide.seq_kv * (round_up(wide.dim, line) + line) *
+                               static_cast<long long>(sizeof(T));
+    opt.kernel = variant::flash;
+    opt.tiles.threads = 1;
+    a = allocated_by(wide, opt);
+    expect_equal(a.bytes, engine_bytes(wide, 128, 252) + key_copy, "flash: one engine and the K copy");
+    const allocation unaliased = allocated_by(problem<T>(1, 2, 20, 30, aliasing_dim + line, 16), opt);
+    expect_equal(a.count, unaliased.count + 1, "flash: one allocation more when K rows alias");
+    expect_equal(a.plain, 0, "flash: the K copy is aligned scratch");
 }
 
 // threads below 0 or above config::max_threads are rejected, for every variant.

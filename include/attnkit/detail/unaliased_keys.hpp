@@ -19,6 +19,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -43,12 +44,12 @@ public:
           copied_(tuning::key_rows_alias(p.k.stride(2) * static_cast<index_t>(sizeof(T)), p.seq_kv)),
           ld_(round_up(p.head_dim, line) + line),
           batches_(p.k.stride(0) == 0 ? 1 : p.batch),
-          heads_(p.k.stride(1) == 0 ? 1 : p.heads_kv),
-          rows_({copied_ ? batches_ : 0, heads_, p.seq_kv, ld_}) {
-        if (!copied_) return;
+          heads_(p.k.stride(1) == 0 ? 1 : p.heads_kv) {
+        if (!copied_) return;  // no copy, no allocation (docs/api.md, "Memory")
+        rows_.emplace({batches_, heads_, p.seq_kv, ld_});
         const index_t head_stride = p.k.stride(1) == 0 ? 0 : p.seq_kv * ld_;
         const index_t batch_stride = p.k.stride(0) == 0 ? 0 : heads_ * p.seq_kv * ld_;
-        copy_.k = tensor4<const T>(rows_.get(), p.k.extents(), {batch_stride, head_stride, ld_, 1});
+        copy_.k = tensor4<const T>(rows_->get(), p.k.extents(), {batch_stride, head_stride, ld_, 1});
         const index_t rows = batches_ * heads_ * p.seq_kv;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
@@ -68,7 +69,7 @@ private:
     void copy_row(index_t r) noexcept {
         const index_t j = r % original_.seq_kv, bh = r / original_.seq_kv;
         const T* from = row_start(original_.k, bh / heads_, bh % heads_, j);
-        T* to = rows_.get() + r * ld_;
+        T* to = rows_->get() + r * ld_;
         std::copy(from, from + original_.head_dim, to);
         std::fill(to + original_.head_dim, to + ld_, T(0));
     }
@@ -77,7 +78,7 @@ private:
     problem<T> copy_;
     bool copied_;
     index_t ld_, batches_, heads_;
-    aligned_scratch<T> rows_;
+    std::optional<aligned_scratch<T>> rows_;
 };
 
 ATTNKIT_END_CONFIG_NAMESPACE
