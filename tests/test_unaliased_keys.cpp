@@ -41,8 +41,10 @@ TEMPLATE_TEST_CASE("the copy holds K's values one line apart and keeps broadcast
     // Both batch entries read the same K (batch stride 0).
     p.k = attnkit::tensor4<const T>(k.data(), {2, heads_kv, seq_kv, head_dim},
                                     {0, seq_kv * head_dim, head_dim, 1});
-    const attnkit::detail::unaliased_keys<T> keys(p, 2);
+    attnkit::detail::unaliased_keys<T> keys(p);
     REQUIRE(keys.copied());
+    CHECK(keys.rows() == heads_kv * seq_kv);  // one batch entry: it is broadcast
+    keys.copy();
     const attnkit::tensor4<const T>& c = keys.get().k;
     constexpr index_t line = 64 / static_cast<index_t>(sizeof(T));
     CHECK(c.stride(0) == 0);
@@ -58,8 +60,9 @@ TEMPLATE_TEST_CASE("the copy holds K's values one line apart and keeps broadcast
 
     // A stride off the 4 KiB grid is read where it is.
     p.k = attnkit::tensor4<const T>(k.data(), {1, 1, seq_kv - 1, head_dim}, {0, 0, head_dim + line, 1});
-    const attnkit::detail::unaliased_keys<T> in_place(p, 1);
+    const attnkit::detail::unaliased_keys<T> in_place(p);
     CHECK_FALSE(in_place.copied());
+    CHECK(in_place.rows() == 0);
     CHECK(in_place.get().k.data() == k.data());
 }
 

@@ -21,10 +21,6 @@
 #include <algorithm>
 #include <optional>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "attnkit/detail/config_namespace.hpp"
 #include "attnkit/detail/scratch.hpp"
 #include "attnkit/detail/problem.hpp"
@@ -37,8 +33,9 @@ ATTNKIT_BEGIN_CONFIG_NAMESPACE
 template <class T>
 class unaliased_keys {
 public:
-    // threads: how many may share the copy (the parallel variant's workers).
-    unaliased_keys(const problem<T>& p, int threads)
+    // Allocates the copy when K's rows alias; the rows are written by copy()
+    // or, shared among a parallel region's threads, by copy_row(0 .. rows()).
+    explicit unaliased_keys(const problem<T>& p)
         : original_(p),
           copy_(p),
           copied_(tuning::key_rows_alias(p.k.stride(2) * static_cast<index_t>(sizeof(T)), p.seq_kv)),
@@ -50,12 +47,25 @@ public:
         const index_t head_stride = p.k.stride(1) == 0 ? 0 : p.seq_kv * ld_;
         const index_t batch_stride = p.k.stride(0) == 0 ? 0 : heads_ * p.seq_kv * ld_;
         copy_.k = tensor4<const T>(rows_->get(), p.k.extents(), {batch_stride, head_stride, ld_, 1});
-        const index_t rows = batches_ * heads_ * p.seq_kv;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-#endif
-        for (index_t r = 0; r < rows; ++r) copy_row(r);
-        (void)threads;
+    }
+
+    // K rows to copy (all heads and batches that are not broadcast); 0 when
+    // K is used as given.
+    index_t rows() const noexcept { return copied_ ? batches_ * heads_ * original_.seq_kv : 0; }
+
+    // Copies row r of rows(): its head_dim values, then zeros to the padded
+    // stride. Rows are independent, so threads may share them out.
+    void copy_row(index_t r) noexcept {
+        const index_t j = r % original_.seq_kv, bh = r / original_.seq_kv;
+        const T* from = row_start(original_.k, bh / heads_, bh % heads_, j);
+        T* to = rows_->get() + r * ld_;
+        std::copy(from, from + original_.head_dim, to);
+        std::fill(to + original_.head_dim, to + ld_, T(0));
+    }
+
+    // Every row, on the calling thread.
+    void copy() noexcept {
+        for (index_t r = 0, n = rows(); r < n; ++r) copy_row(r);
     }
 
     // The problem the tile engines run on: the caller's, or the same with K
@@ -65,14 +75,6 @@ public:
 
 private:
     static constexpr index_t line = 64 / static_cast<index_t>(sizeof(T));
-
-    void copy_row(index_t r) noexcept {
-        const index_t j = r % original_.seq_kv, bh = r / original_.seq_kv;
-        const T* from = row_start(original_.k, bh / heads_, bh % heads_, j);
-        T* to = rows_->get() + r * ld_;
-        std::copy(from, from + original_.head_dim, to);
-        std::fill(to + original_.head_dim, to + ld_, T(0));
-    }
 
     const problem<T>& original_;
     problem<T> copy_;

@@ -15,7 +15,8 @@ ATTNKIT_BEGIN_CONFIG_NAMESPACE
 template <class T, class Arch, class Mask>
 void blocked(const problem<T>& p, const Mask& mask) {
     // One key tile spanning the row: the online softmax reduces to two passes.
-    const detail::unaliased_keys<T> keys(p, 1);
+    detail::unaliased_keys<T> keys(p);
+    keys.copy();
     detail::tile_engine<T, Arch, Mask> engine(keys.get(), mask, p.tiles.block_q, 0, true);
     for (index_t b = 0; b < p.batch; ++b)
         for (index_t h = 0; h < p.heads_q; ++h)

@@ -13,7 +13,8 @@ ATTNKIT_BEGIN_CONFIG_NAMESPACE
 
 template <class T, class Arch, class Mask>
 void flash(const problem<T>& p, const Mask& mask) {
-    const detail::unaliased_keys<T> keys(p, 1);
+    detail::unaliased_keys<T> keys(p);
+    keys.copy();
     detail::tile_engine<T, Arch, Mask> engine(keys.get(), mask, p.tiles.block_q, p.tiles.block_kv);
     for (index_t b = 0; b < p.batch; ++b)
         for (index_t h = 0; h < p.heads_q; ++h)

@@ -36,8 +36,12 @@ void parallel(const problem<T>& p, const Mask& mask) {
     // so an allocation failure throws before anything is written. The first
     // engine fixes the tile height, hence the work items; no more workers than
     // items are started (fit_workers), whatever config.threads asks for.
-    // K is copied (when its rows alias in L1) by the requested threads, at most one per key of a head.
-    const detail::unaliased_keys<T> keys(p, detail::fit_workers(p.tiles.threads, p.seq_kv));
+    // K's copy (when its rows alias in L1) is allocated here too, and written
+    // by the workers at the start of the one parallel region below: a second
+    // region would wake the threads twice, and on a shared host a woken
+    // thread can wait a scheduler tick (report/sapphire-rapids-16-grid/NOTES.md).
+    detail::unaliased_keys<T> keys(p);
+    const index_t key_rows = keys.rows();
     const problem<T>& pk = keys.get();
     std::vector<std::unique_ptr<engine_t>> engines;
     engines.push_back(std::make_unique<engine_t>(pk, mask, p.tiles.block_q, p.tiles.block_kv));
@@ -50,17 +54,31 @@ void parallel(const problem<T>& p, const Mask& mask) {
     for (int t = 1; t < workers; ++t)
         engines.push_back(std::make_unique<engine_t>(pk, mask, p.tiles.block_q, p.tiles.block_kv));
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(workers) schedule(dynamic, 1)
+#pragma omp parallel num_threads(workers)
 #endif
-    for (index_t item = 0; item < items; ++item) {
+    {
+        // Every thread takes the same branch. The loop's implicit barrier: all
+        // of K is copied before any tile reads it. Without a copy there is no
+        // barrier, and the first threads awake start on the tiles.
+        if (key_rows > 0) {
 #ifdef _OPENMP
-        engine_t& engine = *engines[static_cast<std::size_t>(omp_get_thread_num())];
-#else
-        engine_t& engine = *engines.front();
+#pragma omp for schedule(static)
 #endif
-        const index_t tile = tiles - 1 - item / heads;  // causal: latest, most expensive tiles first
-        const index_t bh = item % heads;
-        engine.run(bh / p.heads_q, bh % p.heads_q, tile * step);
+            for (index_t r = 0; r < key_rows; ++r) keys.copy_row(r);
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (index_t item = 0; item < items; ++item) {
+#ifdef _OPENMP
+            engine_t& engine = *engines[static_cast<std::size_t>(omp_get_thread_num())];
+#else
+            engine_t& engine = *engines.front();
+#endif
+            const index_t tile = tiles - 1 - item / heads;  // causal: latest, most expensive tiles first
+            const index_t bh = item % heads;
+            engine.run(bh / p.heads_q, bh % p.heads_q, tile * step);
+        }
     }
 }
 
