@@ -81,6 +81,13 @@ constexpr index_t scratch_row_padding() {
 // hence 4 KiB. PyTorch's [batch, seq, heads, head_dim] layout (seq stride 8-16
 // KiB): 1.17-1.33x slower than the same K contiguous before the copy
 // (f32 B1 H16 S2048 D128, H32 S1024 D64, f64 H16 S1024 D128), 1.02-1.06x after.
+// On the 16-core Sapphire Rapids device (48 KiB 12-way L1d), bench/ab/run.sh
+// dc1d435 7fe887f, 21 rounds, bitwise equal: flash 1 thread square f32 1024
+// 1.004, f64 512 0.993 (its larger L1 suffers less); parallel 16 threads
+// square f32 1024 1.030, f64 1024 1.021, f64 512 0.997, and f32 B1 H16 S2048
+// D128 (no copy) 1.003. The copy in a parallel region of its own (a195b11)
+// had measured 1.21 and 1.16 at square 1024 on 16 threads there: the threads
+// woke twice; since 7fe887f the workers copy at the start of their one region.
 inline constexpr index_t key_row_alias_bytes = 4096;
 
 // Whether K rows of this stride (bytes) are copied (seq_kv rows per head).
