@@ -21,6 +21,13 @@ def find_binary(explicit, repo_root):
     return max(found, key=os.path.getmtime) if found else None
 
 
+def shown_path(binary, repo_root):
+    """The binary as records name it: relative to the repository when inside it, so that
+    committed records name no directory of the machine that made them."""
+    inside = os.path.commonpath([os.path.abspath(binary), os.path.abspath(repo_root)]) == os.path.abspath(repo_root)
+    return os.path.relpath(binary, repo_root) if inside else binary
+
+
 def parse_peaks(document):
     """{(dtype, threads): best GFLOPS_cpu} from the binary's JSON output."""
     best = {}
@@ -34,8 +41,9 @@ def parse_peaks(document):
     return best
 
 
-def measure(binary, threads):
-    """Runs the probe for these thread counts; "peak" records."""
+def measure(binary, threads, shown=None):
+    """Runs the probe for these thread counts; "peak" records, whose command names the
+    binary as `shown` (default: as given)."""
     counts = sorted(set(threads))
     alternatives = "|".join(str(t) for t in counts)
     argv = [binary, f"--benchmark_filter=BM_fma_peak/(f32|f64)/threads:({alternatives})/",
@@ -44,5 +52,6 @@ def measure(binary, threads):
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited with status {proc.returncode}: {proc.stderr[-500:]}")
     peaks = parse_peaks(json.loads(proc.stdout))
-    return [{"kind": "peak", "dtype": d, "threads": t, "gflops": g, "command": argv}
+    command = [shown or binary] + argv[1:]
+    return [{"kind": "peak", "dtype": d, "threads": t, "gflops": g, "command": command}
             for (d, t), g in sorted(peaks.items())]

@@ -101,10 +101,11 @@ def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS,
     try:
         cores = max(profile.threads["threads"])
         binary = peak.find_binary(bench_binary, REPO_ROOT)
+        shown_binary = peak.shown_path(binary, REPO_ROOT) if binary else None
         if binary:
-            say(f"FMA peak: {os.path.relpath(binary, REPO_ROOT) if binary.startswith(REPO_ROOT) else binary}")
+            say(f"FMA peak: {shown_binary}")
             try:
-                records.write(records_path, peak.measure(binary, sorted({1, cores})))
+                records.write(records_path, peak.measure(binary, sorted({1, cores}), shown_binary))
             except (RuntimeError, ValueError) as e:
                 say(f"FMA peak not measured: {e}")
         else:
@@ -127,7 +128,7 @@ def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS,
         # The environment as the points saw it, written before the checks: a run
         # stopped during them (a time limit) still renders its report.
         env = environment.collect(REPO_ROOT, workers.info())
-        _write_environment(out_dir, env, cpu_at_start, binary, time.perf_counter() - start)
+        _write_environment(out_dir, env, cpu_at_start, shown_binary, time.perf_counter() - start)
         small, large = profile.isolation
         iso_names = ["numpy", "numba", "torch-flash", "attnkit-automatic"]
         for problem in (small, large):
@@ -152,16 +153,16 @@ def run(profile, out_dir, tuning_dir=None, seed=1, bench_binary=None, sets=SETS,
         workers.close()
         log.close()
     elapsed = time.perf_counter() - start
-    _write_environment(out_dir, env, cpu_at_start, binary, elapsed)
+    _write_environment(out_dir, env, cpu_at_start, shown_binary, elapsed)
     records.write(records_path, [{"kind": "end", "elapsed_s": elapsed}])
     say(f"measured in {format_seconds(elapsed)}")
     return records_path
 
 
-def _write_environment(out_dir, env, cpu_at_start, binary, elapsed_s):
+def _write_environment(out_dir, env, cpu_at_start, shown_binary, elapsed_s):
     """environment.json: `env` (environment.collect's, now) with the CPU as it was at the start."""
     import json
-    env = dict(env, load_average_at_end=env["cpu"]["load_average"], cpu=cpu_at_start, bench_binary=binary,
+    env = dict(env, load_average_at_end=env["cpu"]["load_average"], cpu=cpu_at_start, bench_binary=shown_binary,
                elapsed_s=elapsed_s)
     with open(os.path.join(out_dir, records.ENVIRONMENT), "w", encoding="utf-8") as f:
         json.dump(env, f, indent=1, sort_keys=True, default=str)

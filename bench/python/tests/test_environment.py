@@ -1,4 +1,5 @@
 import io
+import os
 
 from attnkit_study import environment, peak, progress
 
@@ -36,6 +37,17 @@ def test_fma_peak_is_the_best_gflops_cpu_per_dtype_and_threads():
         {"run_name": "BM_fma_peak/f64/threads:16/real_time", "run_type": "iteration", "GFLOPS_cpu": 1000.0},
         {"run_name": "BM_fma_peak/f64/threads:16/real_time_mean", "run_type": "aggregate", "GFLOPS_cpu": 1.0}]}
     assert peak.parse_peaks(doc) == {("f32", 1): 170.0, ("f64", 16): 1000.0}
+
+
+def test_records_name_a_binary_inside_the_repository_relative_to_it(tmp_path):
+    repo = tmp_path / "repo"
+    inside = repo / "build" / "release" / "bench" / "attnkit_bench_prefill"
+    assert peak.shown_path(str(inside), str(repo)) == os.path.join("build", "release", "bench", "attnkit_bench_prefill")
+    # Elsewhere (a scratch build directory) it stays as the user gave it; a sibling
+    # whose name only starts like the repository's is not inside it.
+    assert peak.shown_path("/opt/akb/bench/attnkit_bench_prefill", str(repo)) == "/opt/akb/bench/attnkit_bench_prefill"
+    sibling = str(tmp_path / "repo2" / "attnkit_bench_prefill")
+    assert peak.shown_path(sibling, str(repo)) == sibling
 
 
 def test_progress_prints_n_of_n_and_an_eta():
