@@ -38,11 +38,11 @@ public:
     explicit unaliased_keys(const problem<T>& p)
         : original_(p),
           copy_(p),
-          copied_(tuning::key_rows_alias(p.k.stride(2) * static_cast<index_t>(sizeof(T)), p.seq_kv)),
           ld_(round_up(p.head_dim, line) + line),
           batches_(p.k.stride(0) == 0 ? 1 : p.batch),
           heads_(p.k.stride(1) == 0 ? 1 : p.heads_kv) {
-        if (!copied_) return;  // no copy, no allocation (docs/api.md, "Memory")
+        // No copy, no allocation (docs/api.md, "Memory").
+        if (!tuning::key_rows_alias(p.k.stride(2) * static_cast<index_t>(sizeof(T)), p.seq_kv)) return;
         rows_.emplace({batches_, heads_, p.seq_kv, ld_});
         const index_t head_stride = p.k.stride(1) == 0 ? 0 : p.seq_kv * ld_;
         const index_t batch_stride = p.k.stride(0) == 0 ? 0 : heads_ * p.seq_kv * ld_;
@@ -51,7 +51,7 @@ public:
 
     // K rows to copy (all heads and batches that are not broadcast); 0 when
     // K is used as given.
-    index_t rows() const noexcept { return copied_ ? batches_ * heads_ * original_.seq_kv : 0; }
+    index_t rows() const noexcept { return copied() ? batches_ * heads_ * original_.seq_kv : 0; }
 
     // Copies row r of rows(): its head_dim values, then zeros to the padded
     // stride. Rows are independent, so threads may share them out.
@@ -70,17 +70,16 @@ public:
 
     // The problem the tile engines run on: the caller's, or the same with K
     // pointing at the copy.
-    const problem<T>& get() const noexcept { return copied_ ? copy_ : original_; }
-    bool copied() const noexcept { return copied_; }
+    const problem<T>& get() const noexcept { return copied() ? copy_ : original_; }
+    bool copied() const noexcept { return rows_.has_value(); }
 
 private:
     static constexpr index_t line = 64 / static_cast<index_t>(sizeof(T));
 
     const problem<T>& original_;
     problem<T> copy_;
-    bool copied_;
     index_t ld_, batches_, heads_;
-    std::optional<aligned_scratch<T>> rows_;
+    std::optional<aligned_scratch<T>> rows_;  // the copy, when there is one
 };
 
 ATTNKIT_END_CONFIG_NAMESPACE
