@@ -13,10 +13,13 @@
 # the target's flags to run the binary on another machine, e.g. "-mavx512f
 # -mavx512cd -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma", the library's
 # AVX-512 dispatch unit), AB_STATIC=1 (link libstdc++ and libgcc statically),
-# AB_BUILD_DIR (default build/ab). The binary is $AB_BUILD_DIR/attnkit_ab.
+# AB_BUILD_DIR (default build/ab), AB_LIBS (more link arguments: for the
+# LIBXSMM backend, -DATTNKIT_WITH_LIBXSMM in AB_ARCH_FLAGS and
+# "-lxsmm -lxsmmnoblas -lpthread -ldl" here, libxsmm before its BLAS
+# substitute). The binary is $AB_BUILD_DIR/attnkit_ab.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-[[ $# -ge 2 ]] || { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ $# -ge 2 ]] || { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
 rev_a="$1"
 rev_b="$2"
 shift 2
@@ -26,6 +29,8 @@ read -r -a arch <<<"${AB_ARCH_FLAGS:--march=native}"
 flags=(-std=c++17 -O3 -DNDEBUG -fopenmp "${arch[@]}")
 link=()
 [[ -n "${AB_STATIC:-}" ]] && link+=(-static-libstdc++ -static-libgcc)
+read -r -a extra_libs <<<"${AB_LIBS:-}"
+link+=("${extra_libs[@]}")
 mkdir -p "$OUT"
 
 # The include/ folder of a revision.
