@@ -122,3 +122,28 @@ TEMPLATE_TEST_CASE("determinism: parallel gives the bits of flash", "[determinis
                 }
             }
 }
+
+// automatic picks the query tile height by thread count (tuning.hpp,
+// parallel_block_q_choices), so its results are the same for every thread
+// count only if block_q changes no bit; the score product through LIBXSMM
+// (detail/small_gemm.hpp) is used only for tile shapes where that holds.
+TEMPLATE_TEST_CASE("determinism: the query tile height changes no bit", "[determinism]", float, double) {
+    using T = TestType;
+    rng r(0xde7e0003);
+    shape wide = prefill_shape();
+    wide.seq_q = 100;
+    wide.seq_kv = 260;  // key tiles of 252 and 8
+    wide.head_dim = 64;
+    wide.head_dim_v = 64;
+    for (const shape& s : {prefill_shape(), wide})
+        for (sdpa_case<T>& c : determinism_cases<T>(r, s)) {
+            INFO("case: " << c.describe());
+            c.tiles.block_q = 0;
+            const run_output<T> reference = run_variant(c, attnkit::variant::flash);
+            for (const index_t block_q : {8, 16, 32, 40, 48, 80, 128}) {
+                INFO("block_q " << block_q);
+                c.tiles.block_q = block_q;
+                check_same_bits(reference, run_variant(c, attnkit::variant::flash));
+            }
+        }
+}

@@ -95,6 +95,27 @@ constexpr bool key_rows_alias(index_t row_stride_bytes, index_t seq_kv) noexcept
     return seq_kv > 1 && row_stride_bytes != 0 && row_stride_bytes % key_row_alias_bytes == 0;
 }
 
+// Whether the tile engines of an instruction set compute S = Q K^T through
+// LIBXSMM when the program is built with it (detail/small_gemm.hpp): the
+// AVX-512 kernels, the product of every key tile the causal mask does not cut
+// (on the diagonal the micro-kernel skips the hidden blocks), and not P V.
+// Provenance: bench/ab/run.sh 135e227 against the candidates, AVX-512 build,
+// on the 16-core Sapphire Rapids device, 7 rounds, median of the paired
+// ratios new / old, outputs bitwise equal in every case. Alone, LIBXSMM's
+// kernels at the engine's tile sizes (quiet host, probe 240-246 GFLOP/s):
+// scores 128 x 252 x {64, 128, 1024} 98-101 % of the probe; P V with P as the
+// transposed operand, head_dim_v {64, 128, 1024} x 128 x 252, 86 %, 91 %, 79 %.
+// Scores through LIBXSMM, flash 1 thread: f32 B1 H16 S2048 D64 0.962, D80
+// 0.966, D96 0.991, D128 0.993, D256 0.962, causal D128 1.023; GQA 16/4 S512
+// D64 0.925, causal D128 0.976; f64 H16 S1024 D128 0.963, causal GQA S2048
+// 0.956; square f32 128-1024 0.913-0.947, f64 256, 512, 1024 0.941, 0.918,
+// 0.899; parallel 16 threads 0.885-0.960 on six cases. Both products through
+// LIBXSMM (another run of the same session): P V lost where the scores won,
+// D80 1.005, D96 1.023, f64 D128 1.055, f64 square 1024 1.323 (P V alone:
+// D80 1.120, f64 square 1024 1.379), hence the scores only.
+template <class Arch>
+inline constexpr bool tile_scores_by_libxsmm = std::is_base_of_v<xsimd::avx512f, Arch>;
+
 // Default tile sizes when config leaves them 0. block_q is rounded up to a
 // multiple of the vector width. Provenance: a sweep of block_q in {32, 64, 128}
 // x block_kv in {128, 256, 512} x six register tiles, flash on one thread, on

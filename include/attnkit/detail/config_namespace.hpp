@@ -22,7 +22,7 @@
 //   (detail/isa_kernels.hpp). Header-only, it is per configuration too.
 // The configuration is the widest vector extension of the unit (the
 // compiler's predefined macros, on the chain SSE2 .. AVX-512BW, NEON), FMA,
-// and OpenMP on or off. Flags outside these (say -mbmi2) share a namespace.
+// OpenMP on or off, and the LIBXSMM backend (detail/small_gemm.hpp) on or off. Flags outside these (say -mbmi2) share a namespace.
 // The C++ standard library and xsimd have no such namespaces: their inline
 // functions can still be shared between differently built units, which is
 // why attnkit_add_isa_dispatch also orders its units narrowest first.
@@ -66,14 +66,20 @@
 #define ATTNKIT_DETAIL_CONFIG_THREADS serial
 #endif
 
-#define ATTNKIT_DETAIL_CONFIG_PASTE(isa, fma, threads) cfg_##isa##fma##_##threads
-#define ATTNKIT_DETAIL_CONFIG_NAME(isa, fma, threads) ATTNKIT_DETAIL_CONFIG_PASTE(isa, fma, threads)
+#if defined(ATTNKIT_WITH_LIBXSMM)
+#define ATTNKIT_DETAIL_CONFIG_BACKEND _xsmm
+#else
+#define ATTNKIT_DETAIL_CONFIG_BACKEND
+#endif
+#define ATTNKIT_DETAIL_CONFIG_PASTE(isa, fma, threads, backend) cfg_##isa##fma##_##threads##backend
+#define ATTNKIT_DETAIL_CONFIG_NAME(isa, fma, threads, backend) ATTNKIT_DETAIL_CONFIG_PASTE(isa, fma, threads, backend)
 #define ATTNKIT_DETAIL_STRING(x) #x
 #define ATTNKIT_DETAIL_STRING_OF(x) ATTNKIT_DETAIL_STRING(x)
 
-// The namespace's name, e.g. cfg_avx2_fma_omp.
-#define ATTNKIT_CONFIG_NAMESPACE \
-    ATTNKIT_DETAIL_CONFIG_NAME(ATTNKIT_DETAIL_CONFIG_ISA, ATTNKIT_DETAIL_CONFIG_FMA, ATTNKIT_DETAIL_CONFIG_THREADS)
+// The namespace's name, e.g. cfg_avx2_fma_omp, cfg_avx512bw_fma_omp_xsmm.
+#define ATTNKIT_CONFIG_NAMESPACE                                                                      \
+    ATTNKIT_DETAIL_CONFIG_NAME(ATTNKIT_DETAIL_CONFIG_ISA, ATTNKIT_DETAIL_CONFIG_FMA, ATTNKIT_DETAIL_CONFIG_THREADS, \
+                               ATTNKIT_DETAIL_CONFIG_BACKEND)
 
 // Opens and closes it; used as the innermost namespace of every block of
 // functions (attnkit::, attnkit::detail::, attnkit::kernels::), so that

@@ -13,7 +13,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -26,6 +29,7 @@
 #include "attnkit/detail/problem.hpp"
 #include "attnkit/detail/row_ops.hpp"
 #include "attnkit/detail/scratch.hpp"
+#include "attnkit/detail/small_gemm.hpp"
 #include "attnkit/detail/softmax.hpp"
 #include "attnkit/tuning.hpp"
 
@@ -63,7 +67,9 @@ public:
           st_({round_up(block_kv_, tile::score_keys), query_ld_}),
           o_({block_q_, o_ld_}),
           stats_({4, block_q_}),
-          repeat_(block_q_) {
+          repeat_(block_q_),
+          by_gemm_(small_gemm_compiled_in && tuning::tile_scores_by_libxsmm<Arch>),
+          scores_gemm_(scores_product(block_q_, block_kv_)) {
         std::fill(repeat_.get(), repeat_.get() + block_q_, static_cast<unsigned char>(0));
     }
 
@@ -111,10 +117,13 @@ private:
 
             // A tile no mask touches takes its maximum from the score kernel.
             const bool clear = !causal_cut && explicit_class == tile_class::clear;
-            compute_scores(b, hk, i0, j0, keys, width, clear ? tile_max : nullptr);
+            // small_gemm computes whole tiles: on the diagonal the
+            // micro-kernel, which skips the causally hidden blocks, does less.
+            const bool gemm = by_gemm_ && !causal_cut;
+            const bool have_max = compute_scores(b, hk, i0, j0, keys, width, clear ? tile_max : nullptr, gemm);
             if (explicit_class != tile_class::clear) mask.apply(st_.get(), query_ld_, i0, rows, j0, keys);
             if (causal_cut) causal_.apply(st_.get(), query_ld_, i0, width, j0, keys);
-            softmax.absorb(st_.get(), keys, query_ld_, alpha, clear ? tile_max : nullptr);
+            softmax.absorb(st_.get(), keys, query_ld_, alpha, have_max ? tile_max : nullptr);
             const bool holed = causal_cut || explicit_class == tile_class::holed;
             if (holed && !values_finite<T, Arch>(v_row(b, hk, j0), p_.v.stride(2), keys, p_.head_dim_v)) {
                 rows_t::rescale(o_.get(), o_ld_, alpha, width);
@@ -151,35 +160,123 @@ private:
     // vectors are not computed (causal_mask::apply overwrites them with -inf): on the
     // diagonal that is half of the tile.
     // tile_max (optional): receives the tile's maximum score per query.
-    void compute_scores(index_t b, index_t hk, index_t i0, index_t j0, index_t keys, index_t width,
-                        T* tile_max) noexcept {
+    // gemm: the product goes through small_gemm (LIBXSMM) where it has a
+    // kernel for the shape; that fills no tile_max. Returns whether tile_max
+    // was filled.
+    bool compute_scores(index_t b, index_t hk, index_t i0, index_t j0, index_t keys, index_t width, T* tile_max,
+                        bool gemm) noexcept {
+        if (gemm) {
+            const small_gemm<T> product =
+                width == block_q_ && keys == block_kv_ ? scores_gemm_ : scores_product(width, keys);
+            if (product) {
+                product(qt_.get(), k_row(b, hk, j0), st_.get());
+                return false;
+            }
+        }
+        micro_scores(
+            qt_.get(), query_ld_, k_row(b, hk, j0), p_.k.stride(2), keys, width, p_.head_dim, st_.get(), tile_max,
+            [&](index_t last_query) { return std::min(keys, causal_.visible_end(i0 + last_query) - j0); },
+            [&](index_t r0) { prefetch_rows(v_row(b, hk, j0), p_.v.stride(2), p_.head_dim_v, r0, r0 + tile::score_keys, keys); });
+        return tile_max != nullptr;
+    }
+
+    // S^T (st, ld query_ld_) = K Q^T by the micro-kernel for keys rows of K
+    // (k, row stride k_stride) and width queries of qt. seen(q): the keys the
+    // queries up to q see (each block of vectors stops there); started(r0):
+    // called once per block of keys, as its first scores are computed.
+    template <class Seen, class Started>
+    static void micro_scores(const T* qt_all, index_t ld, const T* k, index_t k_stride, index_t keys, index_t width,
+                             index_t head_dim, T* st, T* tile_max, const Seen& seen_by, const Started& started) noexcept {
         constexpr int MR = tile::score_keys;
         constexpr int NR = tile::score_vectors;
         const index_t vectors = width / W;
         if (tile_max) std::fill(tile_max, tile_max + width, neg_inf);
         // head_dim = 0 still has to write the (zero) scores.
-        const index_t depth = std::max<index_t>(p_.head_dim, 1);
+        const index_t depth = std::max<index_t>(head_dim, 1);
         for (index_t d0 = 0; d0 < depth; d0 += tile::score_depth) {
-            const index_t d1 = std::min<index_t>(d0 + tile::score_depth, p_.head_dim);
-            const bool last = tile_max && d1 == p_.head_dim;
+            const index_t d1 = std::min<index_t>(d0 + tile::score_depth, head_dim);
+            const bool last = tile_max && d1 == head_dim;
             for (index_t n0 = 0; n0 < vectors; n0 += NR) {
                 const int nr = static_cast<int>(std::min<index_t>(NR, vectors - n0));
-                const index_t seen = std::min(keys, causal_.visible_end(i0 + (n0 + nr) * W - 1) - j0);
+                const index_t seen = seen_by((n0 + nr) * W - 1);
                 for (index_t r0 = 0; r0 < seen; r0 += MR) {
-                    if (d0 == 0 && n0 == 0)
-                        prefetch_rows(v_row(b, hk, j0), p_.v.stride(2), p_.head_dim_v, r0, r0 + MR, keys);
+                    if (d0 == 0 && n0 == 0) started(r0);
                     // Rows past the tile repeat its last key: computed, never read.
                     const T* rows_ptr[MR];
-                    for (int r = 0; r < MR; ++r) rows_ptr[r] = k_row(b, hk, j0 + std::min<index_t>(r0 + r, keys - 1));
-                    T* out = st_.get() + r0 * query_ld_ + n0 * W;
-                    const T* qt = qt_.get() + n0 * W;
+                    for (int r = 0; r < MR; ++r) rows_ptr[r] = k + std::min<index_t>(r0 + r, keys - 1) * k_stride;
+                    T* out = st + r0 * ld + n0 * W;
+                    const T* qt = qt_all + n0 * W;
                     with_width<NR>(nr, [&](auto n) {
-                        scores_block<T, Arch, MR, decltype(n)::value>(rows_ptr, qt, query_ld_, d0, d1, out, query_ld_,
-                                                                      d0 > 0, last ? tile_max + n0 * W : nullptr);
+                        scores_block<T, Arch, MR, decltype(n)::value>(rows_ptr, qt, ld, d0, d1, out, ld, d0 > 0,
+                                                                      last ? tile_max + n0 * W : nullptr);
                     });
                 }
             }
         }
+    }
+
+    // Whether LIBXSMM's kernel for this score tile computes what the
+    // micro-kernel computes, bit for bit: checked once per shape and process
+    // on seeded inputs (small_gemm_verdicts). LIBXSMM adds the head_dim
+    // products in order with one fused multiply-add each for most shapes, as
+    // the micro-kernel does, but not for all (measured: float with 5 vectors of
+    // queries, or 16 queries against 8 keys); a shape where it differs keeps
+    // the micro-kernel, so that results never depend on the tiling that
+    // automatic picks for a thread count, nor on the backend.
+    static bool reproduces_micro_kernel(const small_gemm<T>& product, index_t width, index_t keys, index_t ld,
+                                        index_t head_dim, index_t k_stride) noexcept {
+        try {
+            return reproduces_on_seeded_inputs(product, width, keys, ld, head_dim, k_stride);
+        } catch (...) {  // no memory for the check's inputs: the micro-kernel
+            return false;
+        }
+    }
+    static auto bits_of(T x) noexcept {
+        std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t> bits;
+        static_assert(sizeof(bits) == sizeof(T));
+        std::memcpy(&bits, &x, sizeof(T));
+        return bits;
+    }
+    static bool reproduces_on_seeded_inputs(const small_gemm<T>& product, index_t width, index_t keys, index_t ld,
+                                            index_t head_dim, index_t k_stride) {
+        aligned_scratch<T> q({head_dim, ld}), k((keys - 1) * k_stride + head_dim),
+            by_gemm({round_up(keys, tile::score_keys), ld}), by_micro({round_up(keys, tile::score_keys), ld});
+        // Uniform in [-1, 1) with every bit of T's significand random (splitmix64):
+        // inputs of fewer bits would make their sums exact in any order, and
+        // the check blind.
+        std::uint64_t state = 0x9e3779b97f4a7c15u;
+        const auto next = [&state] {
+            std::uint64_t z = (state += 0x9e3779b97f4a7c15u);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+            z ^= z >> 31;
+            return static_cast<T>(static_cast<double>(z >> 11) * 0x1p-52 - 1.0);
+        };
+        for (index_t i = 0; i < head_dim * ld; ++i) q.get()[i] = next();
+        for (index_t i = 0; i < (keys - 1) * k_stride + head_dim; ++i) k.get()[i] = next();
+        product(q.get(), k.get(), by_gemm.get());
+        micro_scores(
+            q.get(), ld, k.get(), k_stride, keys, width, head_dim, by_micro.get(), nullptr,
+            [keys](index_t) { return keys; }, [](index_t) {});
+        for (index_t j = 0; j < keys; ++j)
+            for (index_t c = 0; c < width; ++c)
+                if (bits_of(by_gemm.get()[j * ld + c]) != bits_of(by_micro.get()[j * ld + c])) return false;
+        return true;
+    }
+
+    // The score product as a small_gemm kernel, column-major
+    // (small_gemm.hpp): S (width x keys, which st_'s rows hold as S^T) =
+    // Q (qt_, width x head_dim) K^T (K's rows as the columns of a head_dim x
+    // keys matrix). Null when the backend is off or has no kernel for the shape.
+    small_gemm<T> scores_product(index_t width, index_t keys) const noexcept {
+        if (!by_gemm_) return {};
+        const index_t k_stride = p_.k.stride(2);
+        small_gemm<T> product(width, keys, p_.head_dim, query_ld_, k_stride, query_ld_, false, false);
+        if (!product) return {};
+        const bool same = small_gemm_verdicts::of({width, keys, p_.head_dim, query_ld_, k_stride, sizeof(T)}, [&] {
+            return reproduces_micro_kernel(product, width, keys, query_ld_, p_.head_dim, k_stride);
+        });
+        return same ? product : small_gemm<T>();
     }
 
     // O += P V in chunks of keys whose V panel and P rows stay in L1 while
@@ -258,6 +355,8 @@ private:
     index_t block_kv_, block_q_, query_ld_, o_ld_, value_chunk_;
     aligned_scratch<T> qt_, st_, o_, stats_;
     aligned_scratch<unsigned char> repeat_;
+    bool by_gemm_;
+    small_gemm<T> scores_gemm_;  // the full tile's score product, when by_gemm_
 };
 
 ATTNKIT_END_CONFIG_NAMESPACE

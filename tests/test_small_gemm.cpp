@@ -1,0 +1,138 @@
+// The tile engines' optional LIBXSMM backend (detail/small_gemm.hpp): a
+// column-major product C = A op(B) (+ C), as BLAS writes it, at the shapes and
+// leading dimensions the engines pass; no kernel where the backend is not
+// compiled in or the shape is empty. The engines' results with the backend are
+// checked by every conformance test of a build that has it (the release
+// preset) and without it by the sanitizer presets.
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "attnkit/detail/small_gemm.hpp"
+#include "support/random.hpp"
+
+using attnkit::index_t;
+using attnkit::detail::small_gemm;
+using attnkit::detail::small_gemm_compiled_in;
+using attnkit_test::rng;
+
+namespace {
+
+struct shape {
+    index_t m, n, k, lda, ldb, ldc;
+    bool b_transposed, accumulate;
+};
+
+// The product in long double (the oracle) and in T by a plain loop over k
+// with fma, the same precision's naive baseline.
+template <class T>
+void check_product(const shape& s) {
+    rng r(0x5e11a7e5u + static_cast<unsigned>(s.m * 31 + s.n * 7 + s.k));
+    const index_t b_cols = s.b_transposed ? s.k : s.n;
+    std::vector<T> a(static_cast<std::size_t>(s.lda * s.k)), b(static_cast<std::size_t>(s.ldb * b_cols)),
+        c(static_cast<std::size_t>(s.ldc * s.n));
+    for (T& x : a) x = static_cast<T>(r.uniform(-1.0, 1.0));
+    for (T& x : b) x = static_cast<T>(r.uniform(-1.0, 1.0));
+    for (T& x : c) x = static_cast<T>(r.uniform(-1.0, 1.0));
+    const auto b_at = [&](index_t kk, index_t j) {  // op(B)[kk][j]
+        return s.b_transposed ? b[static_cast<std::size_t>(kk * s.ldb + j)]
+                              : b[static_cast<std::size_t>(j * s.ldb + kk)];
+    };
+    std::vector<T> naive = c;
+    std::vector<long double> oracle(c.begin(), c.end());
+    for (index_t j = 0; j < s.n; ++j)
+        for (index_t i = 0; i < s.m; ++i) {
+            const auto at = static_cast<std::size_t>(j * s.ldc + i);
+            T sum = s.accumulate ? c[at] : T(0);
+            long double exact = s.accumulate ? static_cast<long double>(c[at]) : 0.0L;
+            for (index_t kk = 0; kk < s.k; ++kk) {
+                const T x = a[static_cast<std::size_t>(kk * s.lda + i)], y = b_at(kk, j);
+                sum = std::fma(x, y, sum);
+                exact += static_cast<long double>(x) * static_cast<long double>(y);
+            }
+            naive[at] = sum;
+            oracle[at] = exact;
+        }
+    double naive_error = 0;
+    for (index_t j = 0; j < s.n; ++j)
+        for (index_t i = 0; i < s.m; ++i) {
+            const auto at = static_cast<std::size_t>(j * s.ldc + i);
+            naive_error = std::fmax(naive_error, static_cast<double>(std::fabs(naive[at] - oracle[at])));
+        }
+
+    const small_gemm<T> product(s.m, s.n, s.k, s.lda, s.ldb, s.ldc, s.b_transposed, s.accumulate);
+    REQUIRE(static_cast<bool>(product));
+    const std::vector<T> before = c;
+    product(a.data(), b.data(), c.data());
+    // Within twice the naive loop's worst error (plus one ulp of the sums'
+    // scale, for a naive loop that happens to be exact), and the padding
+    // between columns of C untouched.
+    const double bound = 2 * naive_error + 8 * static_cast<double>(s.k) * std::numeric_limits<T>::epsilon();
+    double worst = 0;
+    for (index_t j = 0; j < s.n; ++j)
+        for (index_t i = 0; i < s.ldc; ++i) {
+            const auto at = static_cast<std::size_t>(j * s.ldc + i);
+            if (i < s.m)
+                worst = std::fmax(worst, static_cast<double>(std::fabs(c[at] - oracle[at])));
+            else
+                REQUIRE(c[at] == before[at]);
+        }
+    INFO("m " << s.m << " n " << s.n << " k " << s.k << ": error " << worst << ", bound " << bound);
+    CHECK(worst <= bound);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("small_gemm: C = A op(B) (+ C) column-major, at the tile engines' shapes", "[small_gemm]", float,
+                   double) {
+    using T = TestType;
+    if (!small_gemm_compiled_in) {
+        // Without ATTNKIT_WITH_LIBXSMM there is never a kernel: the engines
+        // keep their micro-kernels.
+        CHECK_FALSE(static_cast<bool>(small_gemm<T>(16, 16, 16, 16, 16, 16, false, false)));
+        return;
+    }
+    // Scores: S (width x keys) = Q (qt_, ld block_q + pad) K^T (K's rows, ld
+    // head_dim or the K copy's padded stride), overwriting S.
+    check_product<T>({32, 28, 64, 48, 64, 48, false, false});
+    check_product<T>({128, 252, 128, 144, 144, 144, false, false});
+    check_product<T>({16, 5, 80, 32, 1040, 32, false, false});  // a short last key tile, a long K stride
+    // Values: O^T (head_dim_v x width) += V^T P^T, P held as S (the transposed
+    // operand), accumulating into O.
+    check_product<T>({64, 32, 28, 64, 48, 64, true, true});
+    check_product<T>({128, 128, 252, 128, 144, 128, true, true});
+    check_product<T>({80, 16, 5, 96, 32, 80, true, true});  // head_dim_v not a multiple of a vector
+}
+
+TEST_CASE("small_gemm: an empty product has no kernel", "[small_gemm]") {
+    CHECK_FALSE(static_cast<bool>(small_gemm<float>(0, 16, 16, 16, 16, 16, false, false)));
+    CHECK_FALSE(static_cast<bool>(small_gemm<float>(16, 0, 16, 16, 16, 16, false, false)));
+    CHECK_FALSE(static_cast<bool>(small_gemm<double>(16, 16, 0, 16, 16, 16, true, true)));
+    CHECK_FALSE(static_cast<bool>(small_gemm<double>()));
+}
+
+TEST_CASE("small_gemm_verdicts: each shape's check runs once per process and its answer is kept", "[small_gemm]") {
+    using attnkit::detail::small_gemm_verdicts;
+    int checks = 0;
+    const small_gemm_verdicts::shape yes{3, 5, 7, 11, 13, 4}, no{3, 5, 7, 11, 13, 8};
+    CHECK(small_gemm_verdicts::of(yes, [&] {
+        ++checks;
+        return true;
+    }));
+    CHECK(small_gemm_verdicts::of(yes, [&] {
+        ++checks;
+        return false;
+    }));  // the first answer stands
+    CHECK_FALSE(small_gemm_verdicts::of(no, [&] {
+        ++checks;
+        return false;
+    }));
+    CHECK_FALSE(small_gemm_verdicts::of(no, [&] {
+        ++checks;
+        return true;
+    }));
+    CHECK(checks == 2);
+}
