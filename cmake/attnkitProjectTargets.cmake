@@ -39,6 +39,16 @@ if(ATTNKIT_USE_ISA_DISPATCH AND NOT EXISTS "${ATTNKIT_ISA_INSTANCE_HEADER}")
                     "tests, examples and benchmarks are built without attnkit_add_isa_dispatch")
 endif()
 
+# The LIBXSMM backend (include/attnkit/detail/small_gemm.hpp) for attnkit's own
+# targets, where cmake/attnkitLibxsmm.cmake found LIBXSMM. The sanitizer and
+# race-check presets turn it off, so that they check the xsimd micro-kernels.
+if(TARGET attnkit::libxsmm)
+    option(ATTNKIT_WITH_LIBXSMM "Build attnkit's own targets with the LIBXSMM backend" ON)
+else()
+    set(ATTNKIT_WITH_LIBXSMM OFF)
+endif()
+message(STATUS "attnkit: the LIBXSMM backend is ${ATTNKIT_WITH_LIBXSMM} in tests, examples and benchmarks")
+
 # attnkit_project_kernels(<library>): a static library holding the kernels of
 # every instruction set (attnkit_add_isa_dispatch), for own targets to link, so
 # that the kernels are compiled once rather than once per executable (built only
@@ -48,6 +58,9 @@ function(attnkit_project_kernels library)
     target_link_libraries("${library}" PUBLIC attnkit::attnkit PRIVATE attnkit_warnings)
     if(OpenMP_CXX_FOUND)
         target_link_libraries("${library}" PUBLIC OpenMP::OpenMP_CXX)
+    endif()
+    if(ATTNKIT_WITH_LIBXSMM)
+        target_link_libraries("${library}" PUBLIC attnkit::libxsmm)
     endif()
     attnkit_add_isa_dispatch("${library}")
 endfunction()
@@ -72,6 +85,9 @@ function(attnkit_project_target target)
     target_link_libraries("${target}" PRIVATE attnkit::attnkit attnkit_warnings)
     if(OpenMP_CXX_FOUND)
         target_link_libraries("${target}" PRIVATE OpenMP::OpenMP_CXX)
+    endif()
+    if(ATTNKIT_WITH_LIBXSMM)
+        target_link_libraries("${target}" PRIVATE attnkit::libxsmm)
     endif()
     if(ATTNKIT_USE_ISA_DISPATCH)
         target_link_libraries("${target}" PRIVATE "${_arg_KERNELS}")
