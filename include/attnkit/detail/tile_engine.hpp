@@ -202,8 +202,11 @@ private:
                 for (index_t r0 = 0; r0 < seen; r0 += MR) {
                     if (d0 == 0 && n0 == 0) started(r0);
                     // Rows past the tile repeat its last key: computed, never read.
+                    // An empty K may be null, and an offset on null is undefined
+                    // even where nothing is read (row_start, view.hpp).
                     const T* rows_ptr[MR];
-                    for (int r = 0; r < MR; ++r) rows_ptr[r] = k + std::min<index_t>(r0 + r, keys - 1) * k_stride;
+                    for (int r = 0; r < MR; ++r)
+                        rows_ptr[r] = k ? k + std::min<index_t>(r0 + r, keys - 1) * k_stride : k;
                     T* out = st + r0 * ld + n0 * W;
                     const T* qt = qt_all + n0 * W;
                     with_width<NR>(nr, [&](auto n) {
