@@ -176,7 +176,9 @@ private:
         micro_scores(
             qt_.get(), query_ld_, k_row(b, hk, j0), p_.k.stride(2), keys, width, p_.head_dim, st_.get(), tile_max,
             [&](index_t last_query) { return std::min(keys, causal_.visible_end(i0 + last_query) - j0); },
-            [&](index_t r0) { prefetch_rows(v_row(b, hk, j0), p_.v.stride(2), p_.head_dim_v, r0, r0 + tile::score_keys, keys); });
+            [&](index_t r0) {
+                prefetch_rows(v_row(b, hk, j0), p_.v.stride(2), p_.head_dim_v, r0, r0 + tile::score_keys, keys);
+            });
         return tile_max != nullptr;
     }
 
@@ -185,8 +187,9 @@ private:
     // queries up to q see (each block of vectors stops there); started(r0):
     // called once per block of keys, as its first scores are computed.
     template <class Seen, class Started>
-    static void micro_scores(const T* qt_all, index_t ld, const T* k, index_t k_stride, index_t keys, index_t width,
-                             index_t head_dim, T* st, T* tile_max, const Seen& seen_by, const Started& started) noexcept {
+    static void micro_scores(const T* qt_all, index_t ld, const T* k, index_t k_stride, index_t keys,
+                             index_t width, index_t head_dim, T* st, T* tile_max, const Seen& seen_by,
+                             const Started& started) noexcept {
         constexpr int MR = tile::score_keys;
         constexpr int NR = tile::score_vectors;
         const index_t vectors = width / W;
