@@ -1,5 +1,5 @@
-# attnkit::libxsmm: the optional LIBXSMM backend of the tile engines' two matrix
-# products (include/attnkit/detail/small_gemm.hpp). An INTERFACE target that
+# attnkit::libxsmm: the optional LIBXSMM backend of the tile engines' score
+# product (include/attnkit/detail/small_gemm.hpp). An INTERFACE target that
 # defines ATTNKIT_WITH_LIBXSMM and links LIBXSMM; a program links it next to
 # attnkit::attnkit to turn the backend on. Defined only where LIBXSMM is
 # found (Debian: libxsmm-dev, static libraries). Not installed: a consumer

@@ -1,6 +1,6 @@
 // The tile engines' optional LIBXSMM backend (detail/small_gemm.hpp): a
-// column-major product C = A op(B) (+ C), as BLAS writes it, at the shapes and
-// leading dimensions the engines pass; no kernel where the backend is not
+// column-major product C = A B, as BLAS writes it, at the shapes and leading
+// dimensions the engines pass; no kernel where the backend is not
 // compiled in or the shape is empty. The engines' results with the backend are
 // checked by every conformance test of a build that has it (the release
 // preset) and without it by the sanitizer presets.
@@ -23,7 +23,6 @@ namespace {
 
 struct shape {
     index_t m, n, k, lda, ldb, ldc;
-    bool b_transposed, accumulate;
 };
 
 // The product in long double (the oracle) and in T by a plain loop over k
@@ -31,23 +30,19 @@ struct shape {
 template <class T>
 void check_product(const shape& s) {
     rng r(0x5e11a7e5u + static_cast<unsigned>(s.m * 31 + s.n * 7 + s.k));
-    const index_t b_cols = s.b_transposed ? s.k : s.n;
-    std::vector<T> a(static_cast<std::size_t>(s.lda * s.k)), b(static_cast<std::size_t>(s.ldb * b_cols)),
+    std::vector<T> a(static_cast<std::size_t>(s.lda * s.k)), b(static_cast<std::size_t>(s.ldb * s.n)),
         c(static_cast<std::size_t>(s.ldc * s.n));
     for (T& x : a) x = static_cast<T>(r.uniform(-1.0, 1.0));
     for (T& x : b) x = static_cast<T>(r.uniform(-1.0, 1.0));
     for (T& x : c) x = static_cast<T>(r.uniform(-1.0, 1.0));
-    const auto b_at = [&](index_t kk, index_t j) {  // op(B)[kk][j]
-        return s.b_transposed ? b[static_cast<std::size_t>(kk * s.ldb + j)]
-                              : b[static_cast<std::size_t>(j * s.ldb + kk)];
-    };
+    const auto b_at = [&](index_t kk, index_t j) { return b[static_cast<std::size_t>(j * s.ldb + kk)]; };
     std::vector<T> naive = c;
     std::vector<long double> oracle(c.begin(), c.end());
     for (index_t j = 0; j < s.n; ++j)
         for (index_t i = 0; i < s.m; ++i) {
             const auto at = static_cast<std::size_t>(j * s.ldc + i);
-            T sum = s.accumulate ? c[at] : T(0);
-            long double exact = s.accumulate ? static_cast<long double>(c[at]) : 0.0L;
+            T sum = T(0);
+            long double exact = 0.0L;
             for (index_t kk = 0; kk < s.k; ++kk) {
                 const T x = a[static_cast<std::size_t>(kk * s.lda + i)], y = b_at(kk, j);
                 sum = std::fma(x, y, sum);
@@ -63,7 +58,7 @@ void check_product(const shape& s) {
             naive_error = std::fmax(naive_error, static_cast<double>(std::fabs(naive[at] - oracle[at])));
         }
 
-    const small_gemm<T> product(s.m, s.n, s.k, s.lda, s.ldb, s.ldc, s.b_transposed, s.accumulate);
+    const small_gemm<T> product(s.m, s.n, s.k, s.lda, s.ldb, s.ldc);
     REQUIRE(static_cast<bool>(product));
     const std::vector<T> before = c;
     product(a.data(), b.data(), c.data());
@@ -92,47 +87,42 @@ TEMPLATE_TEST_CASE("small_gemm: C = A op(B) (+ C) column-major, at the tile engi
     if (!small_gemm_compiled_in) {
         // Without ATTNKIT_WITH_LIBXSMM there is never a kernel: the engines
         // keep their micro-kernels.
-        CHECK_FALSE(static_cast<bool>(small_gemm<T>(16, 16, 16, 16, 16, 16, false, false)));
+        CHECK_FALSE(static_cast<bool>(small_gemm<T>(16, 16, 16, 16, 16, 16)));
         return;
     }
     // Scores: S (width x keys) = Q (qt_, ld block_q + pad) K^T (K's rows, ld
     // head_dim or the K copy's padded stride), overwriting S.
-    check_product<T>({32, 28, 64, 48, 64, 48, false, false});
-    check_product<T>({128, 252, 128, 144, 144, 144, false, false});
-    check_product<T>({16, 5, 80, 32, 1040, 32, false, false});  // a short last key tile, a long K stride
-    // Values: O^T (head_dim_v x width) += V^T P^T, P held as S (the transposed
-    // operand), accumulating into O.
-    check_product<T>({64, 32, 28, 64, 48, 64, true, true});
-    check_product<T>({128, 128, 252, 128, 144, 128, true, true});
-    check_product<T>({80, 16, 5, 96, 32, 80, true, true});  // head_dim_v not a multiple of a vector
+    check_product<T>({32, 28, 64, 48, 64, 48});
+    check_product<T>({128, 252, 128, 144, 144, 144});
+    check_product<T>({16, 5, 80, 32, 1040, 32});  // a short last key tile, a long K stride
 }
 
-TEST_CASE("small_gemm: an empty product has no kernel", "[small_gemm]") {
-    CHECK_FALSE(static_cast<bool>(small_gemm<float>(0, 16, 16, 16, 16, 16, false, false)));
-    CHECK_FALSE(static_cast<bool>(small_gemm<float>(16, 0, 16, 16, 16, 16, false, false)));
-    CHECK_FALSE(static_cast<bool>(small_gemm<double>(16, 16, 0, 16, 16, 16, true, true)));
+TEST_CASE("small_gemm: an empty product, or leading dimensions short of BLAS's contract, has no kernel",
+          "[small_gemm]") {
+    CHECK_FALSE(static_cast<bool>(small_gemm<float>(0, 16, 16, 16, 16, 16)));
+    CHECK_FALSE(static_cast<bool>(small_gemm<float>(16, 0, 16, 16, 16, 16)));
+    CHECK_FALSE(static_cast<bool>(small_gemm<double>(16, 16, 0, 16, 16, 16)));
     CHECK_FALSE(static_cast<bool>(small_gemm<double>()));
+    // A K row stride of 0 (one key broadcast along seq) or below head_dim
+    // (negative: the sequence walked backwards) goes to the micro-kernels.
+    CHECK_FALSE(static_cast<bool>(small_gemm<float>(16, 16, 16, 16, 0, 16)));
+    CHECK_FALSE(static_cast<bool>(small_gemm<float>(16, 16, 16, 16, -16, 16)));
+    CHECK_FALSE(static_cast<bool>(small_gemm<float>(16, 16, 16, 8, 16, 16)));
 }
 
 TEST_CASE("small_gemm_verdicts: each shape's check runs once per process and its answer is kept", "[small_gemm]") {
-    using attnkit::detail::small_gemm_verdicts;
+    using verdicts = attnkit::detail::small_gemm_verdicts<float>;
     int checks = 0;
-    const small_gemm_verdicts::shape yes{3, 5, 7, 11, 13, 4}, no{3, 5, 7, 11, 13, 8};
-    CHECK(small_gemm_verdicts::of(yes, [&] {
-        ++checks;
-        return true;
-    }));
-    CHECK(small_gemm_verdicts::of(yes, [&] {
-        ++checks;
-        return false;
-    }));  // the first answer stands
-    CHECK_FALSE(small_gemm_verdicts::of(no, [&] {
-        ++checks;
-        return false;
-    }));
-    CHECK_FALSE(small_gemm_verdicts::of(no, [&] {
-        ++checks;
-        return true;
-    }));
+    const auto answer = [&checks](bool same) {
+        return [&checks, same] {
+            ++checks;
+            return same;
+        };
+    };
+    const verdicts::shape yes{3, 5, 7, 11, 13, 4}, no{3, 5, 7, 11, 13, 8};
+    CHECK(verdicts::of(yes, answer(true)));
+    CHECK(verdicts::of(yes, answer(false)));  // the first answer stands
+    CHECK_FALSE(verdicts::of(no, answer(false)));
+    CHECK_FALSE(verdicts::of(no, answer(true)));
     CHECK(checks == 2);
 }

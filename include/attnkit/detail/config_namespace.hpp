@@ -22,7 +22,8 @@
 //   (detail/isa_kernels.hpp). Header-only, it is per configuration too.
 // The configuration is the widest vector extension of the unit (the
 // compiler's predefined macros, on the chain SSE2 .. AVX-512BW, NEON), FMA,
-// OpenMP on or off, and the LIBXSMM backend (detail/small_gemm.hpp) on or off. Flags outside these (say -mbmi2) share a namespace.
+// OpenMP on or off, and the LIBXSMM backend (detail/small_gemm.hpp) on or
+// off. Flags outside these (say -mbmi2) share a namespace.
 // The C++ standard library and xsimd have no such namespaces: their inline
 // functions can still be shared between differently built units, which is
 // why attnkit_add_isa_dispatch also orders its units narrowest first.
@@ -77,9 +78,9 @@
 #define ATTNKIT_DETAIL_STRING_OF(x) ATTNKIT_DETAIL_STRING(x)
 
 // The namespace's name, e.g. cfg_avx2_fma_omp, cfg_avx512bw_fma_omp_xsmm.
-#define ATTNKIT_CONFIG_NAMESPACE                                                                      \
-    ATTNKIT_DETAIL_CONFIG_NAME(ATTNKIT_DETAIL_CONFIG_ISA, ATTNKIT_DETAIL_CONFIG_FMA, ATTNKIT_DETAIL_CONFIG_THREADS, \
-                               ATTNKIT_DETAIL_CONFIG_BACKEND)
+#define ATTNKIT_CONFIG_NAMESPACE                                                                    \
+    ATTNKIT_DETAIL_CONFIG_NAME(ATTNKIT_DETAIL_CONFIG_ISA, ATTNKIT_DETAIL_CONFIG_FMA,                \
+                               ATTNKIT_DETAIL_CONFIG_THREADS, ATTNKIT_DETAIL_CONFIG_BACKEND)
 
 // Opens and closes it; used as the innermost namespace of every block of
 // functions (attnkit::, attnkit::detail::, attnkit::kernels::), so that

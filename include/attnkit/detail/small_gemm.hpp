@@ -19,7 +19,6 @@
 // head_dim products in order, one fused multiply-add each).
 #pragma once
 
-#include <cstddef>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -42,34 +41,30 @@ inline constexpr bool small_gemm_compiled_in = true;
 inline constexpr bool small_gemm_compiled_in = false;
 #endif
 
-// C = A op(B) (+ C when accumulate), column-major as BLAS: A is m x k with
-// leading dimension lda, op(B) is k x n (B itself when b_transposed is false,
-// ldb; B^T of an n x k matrix when true), C is m x n with ldc.
+// C = A B, column-major as BLAS, overwriting C: A is m x k with leading
+// dimension lda, B is k x n with ldb, C is m x n with ldc.
 template <class T>
 class small_gemm {
 public:
     small_gemm() = default;
-    small_gemm(index_t m, index_t n, index_t k, index_t lda, index_t ldb, index_t ldc, bool b_transposed,
-               bool accumulate) noexcept {
+    small_gemm(index_t m, index_t n, index_t k, index_t lda, index_t ldb, index_t ldc) noexcept {
 #if defined(ATTNKIT_WITH_LIBXSMM)
         // BLAS's contract on the leading dimensions (a K row stride that is
         // zero or negative gets none: the micro-kernels read it).
-        if (m <= 0 || n <= 0 || k <= 0 || lda < m || ldb < (b_transposed ? n : k) || ldc < m || !fits(lda) ||
-            !fits(ldb) || !fits(ldc))
+        if (m <= 0 || n <= 0 || k <= 0 || lda < m || ldb < k || ldc < m || !fits(lda) || !fits(ldb) || !fits(ldc))
             return;
         const auto im = static_cast<libxsmm_blasint>(m), in = static_cast<libxsmm_blasint>(n),
                    ik = static_cast<libxsmm_blasint>(k), ia = static_cast<libxsmm_blasint>(lda),
                    ib = static_cast<libxsmm_blasint>(ldb), ic = static_cast<libxsmm_blasint>(ldc);
-        const T alpha = T(1), beta = accumulate ? T(1) : T(0);
-        const int flags = (b_transposed ? LIBXSMM_GEMM_FLAG_TRANS_B : LIBXSMM_GEMM_FLAG_NONE) |
-                          (accumulate ? 0 : LIBXSMM_GEMM_FLAG_BETA_0);
+        const T alpha = T(1), beta = T(0);
+        const int flags = LIBXSMM_GEMM_FLAG_BETA_0;
         const int prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
         if constexpr (std::is_same_v<T, float>)
             kernel_ = libxsmm_smmdispatch(im, in, ik, &ia, &ib, &ic, &alpha, &beta, &flags, &prefetch);
         else
             kernel_ = libxsmm_dmmdispatch(im, in, ik, &ia, &ib, &ic, &alpha, &beta, &flags, &prefetch);
 #else
-        (void)m, (void)n, (void)k, (void)lda, (void)ldb, (void)ldc, (void)b_transposed, (void)accumulate;
+        (void)m, (void)n, (void)k, (void)lda, (void)ldb, (void)ldc;
 #endif
     }
 
@@ -94,16 +89,16 @@ private:
 #endif
 };
 
-// Verdicts on LIBXSMM's kernels, one per shape and process: whether a kernel
-// reproduces the micro-kernel's result bit for bit (the caller's check, run
-// once per shape under a lock; tile_engine.hpp, reproduces_micro_kernel).
+// Verdicts on LIBXSMM's kernels for T, one per shape and process: whether a
+// kernel reproduces the micro-kernel's result bit for bit (the caller's check,
+// run once per shape under a lock; tile_engine.hpp, reproduces_micro_kernel).
+template <class T>
 class small_gemm_verdicts {
 public:
     struct shape {
-        index_t m, n, k, lda, ldb;
-        std::size_t element_bytes;
+        index_t m, n, k, lda, ldb, ldc;
         bool operator<(const shape& o) const noexcept {
-            return std::tie(m, n, k, lda, ldb, element_bytes) < std::tie(o.m, o.n, o.k, o.lda, o.ldb, o.element_bytes);
+            return std::tie(m, n, k, lda, ldb, ldc) < std::tie(o.m, o.n, o.k, o.lda, o.ldb, o.ldc);
         }
     };
 

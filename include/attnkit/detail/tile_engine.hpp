@@ -277,9 +277,9 @@ private:
     small_gemm<T> scores_product(index_t width, index_t keys) const noexcept {
         if (!by_gemm_) return {};
         const index_t k_stride = p_.k.stride(2);
-        small_gemm<T> product(width, keys, p_.head_dim, query_ld_, k_stride, query_ld_, false, false);
+        small_gemm<T> product(width, keys, p_.head_dim, query_ld_, k_stride, query_ld_);
         if (!product) return {};
-        const bool same = small_gemm_verdicts::of({width, keys, p_.head_dim, query_ld_, k_stride, sizeof(T)}, [&] {
+        const bool same = small_gemm_verdicts<T>::of({width, keys, p_.head_dim, query_ld_, k_stride, query_ld_}, [&] {
             return reproduces_micro_kernel(product, width, keys, query_ld_, p_.head_dim, k_stride);
         });
         return same ? product : small_gemm<T>();
