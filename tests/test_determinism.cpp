@@ -125,8 +125,9 @@ TEMPLATE_TEST_CASE("determinism: parallel gives the bits of flash", "[determinis
 
 // automatic picks the query tile height by thread count (tuning.hpp,
 // parallel_block_q_choices), so its results are the same for every thread
-// count only if block_q changes no bit; the score product through LIBXSMM
-// (detail/small_gemm.hpp) is used only for tile shapes where that holds.
+// count only if block_q changes no bit; the products through LIBXSMM
+// (detail/small_gemm.hpp: the scores, and P V for value rows of 4 KiB) are used
+// only for tile shapes where that holds.
 TEMPLATE_TEST_CASE("determinism: the query tile height changes no bit", "[determinism]", float, double) {
     using T = TestType;
     rng r(0xde7e0003);
@@ -135,7 +136,9 @@ TEMPLATE_TEST_CASE("determinism: the query tile height changes no bit", "[determ
     wide.seq_kv = 260;  // key tiles of 252 and 8
     wide.head_dim = 64;
     wide.head_dim_v = 64;
-    for (const shape& s : {prefill_shape(), wide})
+    shape deep = wide;
+    deep.head_dim_v = 4096 / static_cast<index_t>(sizeof(T));
+    for (const shape& s : {prefill_shape(), wide, deep})
         for (sdpa_case<T>& c : determinism_cases<T>(r, s)) {
             INFO("case: " << c.describe());
             c.tiles.block_q = 0;

@@ -90,6 +90,27 @@ TEMPLATE_TEST_CASE("head_dim_v may differ from head_dim", "[shapes]", float, dou
     }
 }
 
+// Value rows of 4 KiB (1024 floats, 512 doubles) over whole key tiles: where
+// a build with LIBXSMM computes P V through it (tuning.hpp,
+// tile_values_by_libxsmm), on tiles the causal mask cuts and the last,
+// shorter one through the micro-kernels.
+TEMPLATE_TEST_CASE("value rows of 4 KiB over several key tiles", "[shapes][long]", float, double) {
+    using T = TestType;
+    rng r(0x5eed0006);
+    for (const attnkit::causal mode : {attnkit::causal::none, attnkit::causal::bottom_right}) {
+        shape s;
+        s.heads_q = 2;
+        s.heads_kv = 1;
+        s.seq_q = 40;
+        s.seq_kv = 530;  // key tiles of 252, 252 and 26
+        s.head_dim = 16;
+        s.head_dim_v = 4096 / static_cast<index_t>(sizeof(T));
+        sdpa_case<T> c = make_case<T>(r, s);
+        c.causal_mode = mode;  // bottom right: the first tile whole, the second cut
+        check_all_variants(c);
+    }
+}
+
 TEMPLATE_TEST_CASE("long sequences (up to 1000 queries and keys)", "[shapes][long]", float, double) {
     using T = TestType;
     rng r(0x5eed0004);

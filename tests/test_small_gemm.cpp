@@ -1,5 +1,5 @@
 // The tile engines' optional LIBXSMM backend (detail/small_gemm.hpp): a
-// column-major product C = A B, as BLAS writes it, at the shapes and leading
+// column-major product C = A B (or C += A B), as BLAS writes it, at the shapes and leading
 // dimensions the engines pass; no kernel where the backend is not
 // compiled in or the shape is empty. The engines' results with the backend are
 // checked by every conformance test of a build that has it (the release
@@ -23,6 +23,7 @@ namespace {
 
 struct shape {
     index_t m, n, k, lda, ldb, ldc;
+    bool accumulate;  // C += A B, else C = A B
 };
 
 // The product in long double (the oracle) and in T by a plain loop over k
@@ -41,8 +42,8 @@ void check_product(const shape& s) {
     for (index_t j = 0; j < s.n; ++j)
         for (index_t i = 0; i < s.m; ++i) {
             const auto at = static_cast<std::size_t>(j * s.ldc + i);
-            T sum = T(0);
-            long double exact = 0.0L;
+            T sum = s.accumulate ? c[at] : T(0);
+            long double exact = s.accumulate ? static_cast<long double>(c[at]) : 0.0L;
             for (index_t kk = 0; kk < s.k; ++kk) {
                 const T x = a[static_cast<std::size_t>(kk * s.lda + i)], y = b_at(kk, j);
                 sum = std::fma(x, y, sum);
@@ -58,7 +59,7 @@ void check_product(const shape& s) {
             naive_error = std::fmax(naive_error, static_cast<double>(std::fabs(naive[at] - oracle[at])));
         }
 
-    const small_gemm<T> product(s.m, s.n, s.k, s.lda, s.ldb, s.ldc);
+    const small_gemm<T> product(s.m, s.n, s.k, s.lda, s.ldb, s.ldc, s.accumulate);
     REQUIRE(static_cast<bool>(product));
     const std::vector<T> before = c;
     product(a.data(), b.data(), c.data());
@@ -81,7 +82,7 @@ void check_product(const shape& s) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("small_gemm: C = A op(B) (+ C) column-major, at the tile engines' shapes", "[small_gemm]", float,
+TEMPLATE_TEST_CASE("small_gemm: C = A B (+ C) column-major, at the tile engines' shapes", "[small_gemm]", float,
                    double) {
     using T = TestType;
     if (!small_gemm_compiled_in) {
@@ -92,9 +93,14 @@ TEMPLATE_TEST_CASE("small_gemm: C = A op(B) (+ C) column-major, at the tile engi
     }
     // Scores: S (width x keys) = Q (qt_, ld block_q + pad) K^T (K's rows, ld
     // head_dim or the K copy's padded stride), overwriting S.
-    check_product<T>({32, 28, 64, 48, 64, 48});
-    check_product<T>({128, 252, 128, 144, 144, 144});
-    check_product<T>({16, 5, 80, 32, 1040, 32});  // a short last key tile, a long K stride
+    check_product<T>({32, 28, 64, 48, 64, 48, false});
+    check_product<T>({128, 252, 128, 144, 144, 144, false});
+    check_product<T>({16, 5, 80, 32, 1040, 32, false});  // a short last key tile, a long K stride
+    // P V: O^T (head_dim_v x width, ld o_'s padded row) += V^T (V's rows, ld
+    // head_dim_v or a longer row stride) P^T (pt_, keys x width, ld block_kv
+    // rounded up to a vector), accumulating onto O.
+    check_product<T>({256, 128, 252, 256, 256, 256, true});
+    check_product<T>({1024, 48, 100, 1088, 256, 1024, true});
 }
 
 TEST_CASE("small_gemm: an empty product, or leading dimensions short of BLAS's contract, has no kernel",
@@ -119,10 +125,13 @@ TEST_CASE("small_gemm_verdicts: each shape's check runs once per process and its
             return same;
         };
     };
-    const verdicts::shape yes{3, 5, 7, 11, 13, 4}, no{3, 5, 7, 11, 13, 8};
+    const verdicts::shape yes{3, 5, 7, 11, 13, 4, false}, no{3, 5, 7, 11, 13, 8, false},
+        accumulating{3, 5, 7, 11, 13, 4, true};
     CHECK(verdicts::of(yes, answer(true)));
     CHECK(verdicts::of(yes, answer(false)));  // the first answer stands
     CHECK_FALSE(verdicts::of(no, answer(false)));
     CHECK_FALSE(verdicts::of(no, answer(true)));
-    CHECK(checks == 2);
+    // The same shape accumulating is another kernel, with its own verdict.
+    CHECK_FALSE(verdicts::of(accumulating, answer(false)));
+    CHECK(checks == 3);
 }

@@ -116,6 +116,32 @@ constexpr bool key_rows_alias(index_t row_stride_bytes, index_t seq_kv) noexcept
 template <class Arch>
 inline constexpr bool tile_scores_by_libxsmm = std::is_base_of_v<xsimd::avx512f, Arch>;
 
+// Whether those engines also compute P V through LIBXSMM, for value rows of
+// this many bytes (head_dim_v x sizeof(T)): on key tiles of block_kv keys
+// that the causal mask does not cut, with P^T transposed into a buffer and V
+// copied by blocks of value_gemm_columns columns into a panel, so that the
+// kernels (O^T += V^T P^T) read neither a transposed operand nor V's rows a
+// long stride apart (tile_engine.hpp, accumulate_values_by_gemm). What it
+// gains is the micro-kernels' loss on V rows 4 KiB apart, which fall into
+// the same few sets of L1. Provenance: bench/ab/run.sh 01111f3 against the
+// candidate with P V through LIBXSMM from head_dim_v 256 (flash 1 thread,
+// outputs bitwise equal), median of the paired ratios new / old. On the
+// 16-core Sapphire Rapids device (7 rounds, quiet host): square f32 1024, 768,
+// 512, 256 0.952, 0.991, 1.023, 1.058; f64 0.930, 0.926, 0.952, 1.020; f32 B1
+// H16 S2048 D256 1.026, causal 1.076, GQA 16/4 S512 1.021; parallel 16
+// threads f64 square 1024 0.897. On the 2-core AVX-512 VM (5 rounds): square
+// f32 0.897, 0.976, 0.999, 1.031, f64 0.860, 0.908, 0.907, 1.038; D256 0.962-
+// 0.974. Hence rows of 4 KiB and more (float from head_dim_v 1024, double
+// from 512). LIBXSMM's kernels alone on the 2-core VM: P V from V's rows 4 KiB
+// apart 142-152 GFLOP/s, from a panel 176-206 (probe 232). Blocks of 256
+// columns: 64 and 128 measured a few per cent slower at square 1024, all 1024
+// in one call 1.6x slower in double (its panel of V outgrows L2).
+template <class T, class Arch>
+constexpr bool tile_values_by_libxsmm(index_t head_dim_v) noexcept {
+    return tile_scores_by_libxsmm<Arch> && head_dim_v * static_cast<index_t>(sizeof(T)) >= 4096;
+}
+inline constexpr index_t value_gemm_columns = 256;
+
 // Default tile sizes when config leaves them 0. block_q is rounded up to a
 // multiple of the vector width. Provenance: a sweep of block_q in {32, 64, 128}
 // x block_kv in {128, 256, 512} x six register tiles, flash on one thread, on

@@ -7,9 +7,9 @@
 // no threads of its own, one function pointer per shape kept in its registry.
 // At the tile engine's score tiles (128 queries x 252 keys x head_dim) those
 // kernels run at 98-101 % of the FMA probe on Sapphire Rapids, and the engine
-// uses them for S = Q K^T; for P V they lost to attnkit's micro-kernels
-// (microkernels.hpp) at some shapes, so P V keeps those (tuning.hpp,
-// tile_scores_by_libxsmm, has the figures). Whether the backend is compiled
+// uses them for S = Q K^T, and for P V at large head_dim_v, where P is
+// written out transposed for them (tuning.hpp, tile_scores_by_libxsmm and
+// tile_values_by_libxsmm, have the figures). Whether the backend is compiled
 // in is the program's choice: define ATTNKIT_WITH_LIBXSMM and link LIBXSMM
 // (CMake: the target attnkit::libxsmm; Debian: libxsmm-dev). Without it, or
 // where LIBXSMM has no kernel for a shape (it returns null), the engine uses
@@ -41,13 +41,14 @@ inline constexpr bool small_gemm_compiled_in = true;
 inline constexpr bool small_gemm_compiled_in = false;
 #endif
 
-// C = A B, column-major as BLAS, overwriting C: A is m x k with leading
-// dimension lda, B is k x n with ldb, C is m x n with ldc.
+// C = A B, or C += A B when accumulating, column-major as BLAS: A is m x k
+// with leading dimension lda, B is k x n with ldb, C is m x n with ldc.
 template <class T>
 class small_gemm {
 public:
     small_gemm() = default;
-    small_gemm(index_t m, index_t n, index_t k, index_t lda, index_t ldb, index_t ldc) noexcept {
+    small_gemm(index_t m, index_t n, index_t k, index_t lda, index_t ldb, index_t ldc,
+               bool accumulate = false) noexcept {
 #if defined(ATTNKIT_WITH_LIBXSMM)
         // BLAS's contract on the leading dimensions (a K row stride that is
         // zero or negative gets none: the micro-kernels read it).
@@ -56,15 +57,15 @@ public:
         const auto im = static_cast<libxsmm_blasint>(m), in = static_cast<libxsmm_blasint>(n),
                    ik = static_cast<libxsmm_blasint>(k), ia = static_cast<libxsmm_blasint>(lda),
                    ib = static_cast<libxsmm_blasint>(ldb), ic = static_cast<libxsmm_blasint>(ldc);
-        const T alpha = T(1), beta = T(0);
-        const int flags = LIBXSMM_GEMM_FLAG_BETA_0;
+        const T alpha = T(1), beta = accumulate ? T(1) : T(0);
+        const int flags = accumulate ? LIBXSMM_GEMM_FLAG_NONE : LIBXSMM_GEMM_FLAG_BETA_0;
         const int prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
         if constexpr (std::is_same_v<T, float>)
             kernel_ = libxsmm_smmdispatch(im, in, ik, &ia, &ib, &ic, &alpha, &beta, &flags, &prefetch);
         else
             kernel_ = libxsmm_dmmdispatch(im, in, ik, &ia, &ib, &ic, &alpha, &beta, &flags, &prefetch);
 #else
-        (void)m, (void)n, (void)k, (void)lda, (void)ldb, (void)ldc;
+        (void)m, (void)n, (void)k, (void)lda, (void)ldb, (void)ldc, (void)accumulate;
 #endif
     }
 
@@ -92,13 +93,17 @@ private:
 // Verdicts on LIBXSMM's kernels for T, one per shape and process: whether a
 // kernel reproduces the micro-kernel's result bit for bit (the caller's check,
 // run once per shape under a lock; tile_engine.hpp, reproduces_micro_kernel).
+// The engine's two products never share a shape: the scores overwrite, P V
+// accumulates.
 template <class T>
 class small_gemm_verdicts {
 public:
     struct shape {
         index_t m, n, k, lda, ldb, ldc;
+        bool accumulate;
         bool operator<(const shape& o) const noexcept {
-            return std::tie(m, n, k, lda, ldb, ldc) < std::tie(o.m, o.n, o.k, o.lda, o.ldb, o.ldc);
+            return std::tie(m, n, k, lda, ldb, ldc, accumulate) <
+                   std::tie(o.m, o.n, o.k, o.lda, o.ldb, o.ldc, o.accumulate);
         }
     };
 

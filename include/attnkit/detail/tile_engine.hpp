@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <type_traits>
 
 #include <xsimd/xsimd.hpp>
@@ -69,8 +70,15 @@ public:
           stats_({4, block_q_}),
           repeat_(block_q_),
           by_gemm_(small_gemm_compiled_in && tuning::tile_scores_by_libxsmm<Arch>),
-          scores_gemm_(scores_product(block_q_, block_kv_)) {
+          values_by_gemm_(by_gemm_ && tuning::tile_values_by_libxsmm<T, Arch>(p.head_dim_v)),
+          pt_ld_(round_up(block_kv_, W)),
+          scores_gemm_(scores_product(block_q_, block_kv_)),
+          values_gemm_(values_product(block_q_, block_kv_)) {
         std::fill(repeat_.get(), repeat_.get() + block_q_, static_cast<unsigned char>(0));
+        if (values_by_gemm_) {
+            pt_.emplace({block_q_, pt_ld_});
+            v_panel_.emplace({block_kv_, std::min(p.head_dim_v, tuning::value_gemm_columns)});
+        }
     }
 
     index_t block_q() const noexcept { return block_q_; }
@@ -128,7 +136,8 @@ private:
             if (holed && !values_finite<T, Arch>(v_row(b, hk, j0), p_.v.stride(2), keys, p_.head_dim_v)) {
                 rows_t::rescale(o_.get(), o_ld_, alpha, width);
                 accumulate_visible_values(b, hk, i0, rows, j0, keys, mask);
-            } else {
+            } else if (!(gemm && keys == block_kv_ && values_by_gemm_ &&
+                         accumulate_values_by_gemm(b, hk, j0, width, alpha))) {
                 accumulate_values(b, hk, i0, j0, keys, width, alpha, keys_end);
             }
         }
@@ -237,6 +246,21 @@ private:
             return false;
         }
     }
+    // Uniform in [-1, 1) with every bit of T's significand random (splitmix64):
+    // inputs of fewer bits would make their sums exact in any order, and the
+    // checks blind.
+    struct seeded_uniform {
+        std::uint64_t state = 0x9e3779b97f4a7c15u;
+        void fill(T* x, index_t n) noexcept {
+            for (index_t i = 0; i < n; ++i) {
+                std::uint64_t z = (state += 0x9e3779b97f4a7c15u);
+                z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+                z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+                z ^= z >> 31;
+                x[i] = static_cast<T>(static_cast<double>(z >> 11) * 0x1p-52 - 1.0);
+            }
+        }
+    };
     static auto bits_of(T x) noexcept {
         std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t> bits;
         static_assert(sizeof(bits) == sizeof(T));
@@ -247,19 +271,9 @@ private:
                                             index_t head_dim, index_t k_stride) {
         aligned_scratch<T> q({head_dim, ld}), k((keys - 1) * k_stride + head_dim),
             by_gemm({round_up(keys, tile::score_keys), ld}), by_micro({round_up(keys, tile::score_keys), ld});
-        // Uniform in [-1, 1) with every bit of T's significand random (splitmix64):
-        // inputs of fewer bits would make their sums exact in any order, and
-        // the check blind.
-        std::uint64_t state = 0x9e3779b97f4a7c15u;
-        const auto next = [&state] {
-            std::uint64_t z = (state += 0x9e3779b97f4a7c15u);
-            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-            z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-            z ^= z >> 31;
-            return static_cast<T>(static_cast<double>(z >> 11) * 0x1p-52 - 1.0);
-        };
-        for (index_t i = 0; i < head_dim * ld; ++i) q.get()[i] = next();
-        for (index_t i = 0; i < (keys - 1) * k_stride + head_dim; ++i) k.get()[i] = next();
+        seeded_uniform seeds;
+        seeds.fill(q.get(), head_dim * ld);
+        seeds.fill(k.get(), (keys - 1) * k_stride + head_dim);
         product(q.get(), k.get(), by_gemm.get());
         micro_scores(
             q.get(), ld, k.get(), k_stride, keys, width, head_dim, by_micro.get(), nullptr,
@@ -273,15 +287,17 @@ private:
     // The score product as a small_gemm kernel, column-major
     // (small_gemm.hpp): S (width x keys, which st_'s rows hold as S^T) =
     // Q (qt_, width x head_dim) K^T (K's rows as the columns of a head_dim x
-    // keys matrix). Null when the backend is off or has no kernel for the shape.
+    // keys matrix). Null when the backend is off or has no kernel for the
+    // shape, or the kernel does not reproduce the micro-kernel.
     small_gemm<T> scores_product(index_t width, index_t keys) const noexcept {
         if (!by_gemm_) return {};
         const index_t k_stride = p_.k.stride(2);
         small_gemm<T> product(width, keys, p_.head_dim, query_ld_, k_stride, query_ld_);
         if (!product) return {};
-        const bool same = small_gemm_verdicts<T>::of({width, keys, p_.head_dim, query_ld_, k_stride, query_ld_}, [&] {
-            return reproduces_micro_kernel(product, width, keys, query_ld_, p_.head_dim, k_stride);
-        });
+        const bool same =
+            small_gemm_verdicts<T>::of({width, keys, p_.head_dim, query_ld_, k_stride, query_ld_, false}, [&] {
+                return reproduces_micro_kernel(product, width, keys, query_ld_, p_.head_dim, k_stride);
+            });
         return same ? product : small_gemm<T>();
     }
 
@@ -294,47 +310,164 @@ private:
     // (or 0 on a zero accumulator, before any key) and it needs no rescale.
     void accumulate_values(index_t b, index_t hk, index_t i0, index_t j0, index_t keys, index_t width,
                            const T* alpha, index_t keys_end) noexcept {
-        constexpr int MR = tile::value_rows;
-        constexpr int NR = tile::value_vectors;
-        const index_t full_vectors = p_.head_dim_v / W;
-        const index_t v_stride = p_.v.stride(2);
-        const index_t tail = p_.head_dim_v - full_vectors * W;
         // The next key tile's K rows, a few per block of queries of the first strip.
         const index_t next = j0 + block_kv_;
         const T* k_next = next < keys_end ? k_row(b, hk, next) : nullptr;
-        const index_t k_per_block = std::max<index_t>((value_chunk_ * MR + width - 1) / width, 1);
-        for (index_t c0 = 0; c0 < keys; c0 += value_chunk_) {
-            const index_t chunk = std::min(value_chunk_, keys - c0);
-            const T* v = v_row(b, hk, j0 + c0);
-            const T* pt = st_.get() + c0 * query_ld_;
-            const auto seen = [&](index_t last_query) {
+        const index_t k_per_block = std::max<index_t>((value_chunk_ * tile::value_rows + width - 1) / width, 1);
+        micro_values(
+            st_.get(), query_ld_, v_row(b, hk, j0), p_.v.stride(2), keys, width, p_.head_dim_v, o_.get(), o_ld_,
+            value_chunk_, alpha,
+            [&](index_t last_query, index_t c0, index_t chunk) {
                 return std::clamp<index_t>(causal_.visible_end(i0 + last_query) - j0 - c0, 0, chunk);
-            };
+            },
+            [&](index_t c0, index_t i) {
+                if (!k_next) return;
+                const index_t first = c0 + i / tile::value_rows * k_per_block;
+                prefetch_rows(k_next, p_.k.stride(2), p_.head_dim, first,
+                              std::min(first + k_per_block, c0 + value_chunk_), keys_end - next);
+            });
+    }
+
+    // O (o, ld o_ld) += P V by the micro-kernels for keys rows of V (v, row
+    // stride v_stride) weighted by the columns of P^T (pt, ld), in chunks of
+    // chunk keys; alpha (optional): the rescale the first chunk applies.
+    // seen(q, c0, chunk): the keys of the chunk at c0 that the queries up to q
+    // see; before_block(c0, i): called before each block of queries of the
+    // first strip of value vectors.
+    template <class Seen, class BeforeBlock>
+    static void micro_values(const T* pt_all, index_t ld, const T* v_all, index_t v_stride, index_t keys,
+                             index_t width, index_t head_dim_v, T* o, index_t o_ld, index_t chunk_keys,
+                             const T* alpha, const Seen& seen_by, const BeforeBlock& before_block) noexcept {
+        constexpr int MR = tile::value_rows;
+        constexpr int NR = tile::value_vectors;
+        const index_t full_vectors = head_dim_v / W;
+        const index_t tail = head_dim_v - full_vectors * W;
+        for (index_t c0 = 0; c0 < keys; c0 += chunk_keys) {
+            const index_t chunk = std::min(chunk_keys, keys - c0);
+            const T* v = v_all + c0 * v_stride;
+            const T* pt = pt_all + c0 * ld;
+            const T* scale = c0 == 0 ? alpha : nullptr;
             for (index_t n0 = 0; n0 < full_vectors; n0 += NR) {
                 const int nr = static_cast<int>(std::min<index_t>(NR, full_vectors - n0));
                 with_width<NR>(nr, [&](auto n) {
                     for (index_t i = 0; i < width; i += MR) {
-                        if (n0 == 0 && k_next) {
-                            const index_t first = c0 + i / MR * k_per_block;
-                            prefetch_rows(k_next, p_.k.stride(2), p_.head_dim, first,
-                                          std::min(first + k_per_block, c0 + value_chunk_), keys_end - next);
-                        }
+                        if (n0 == 0) before_block(c0, i);
                         const int mr = static_cast<int>(std::min<index_t>(MR, width - i));
-                        const index_t used = seen(i + mr - 1);
+                        const index_t used = seen_by(i + mr - 1, c0, chunk);
                         if (used == 0) continue;
                         with_width<MR>(mr, [&](auto m) {
                             weighted_sum_block<T, Arch, decltype(m)::value, decltype(n)::value>(
-                                pt + i, query_ld_, v + n0 * W, v_stride, used, o_.get() + i * o_ld_ + n0 * W, o_ld_,
-                                c0 == 0 ? alpha + i : nullptr);
+                                pt + i, ld, v + n0 * W, v_stride, used, o + i * o_ld + n0 * W, o_ld,
+                                scale ? scale + i : nullptr);
                         });
                     }
                 });
             }
             if (tail > 0)
                 for (index_t i = 0; i < width; ++i)
-                    weighted_sum_tail<T, 1>(pt + i, query_ld_, v + full_vectors * W, v_stride, seen(i), tail,
-                                            o_.get() + i * o_ld_ + full_vectors * W, o_ld_,
-                                            c0 == 0 ? alpha + i : nullptr);
+                    weighted_sum_tail<T, 1>(pt + i, ld, v + full_vectors * W, v_stride, seen_by(i, c0, chunk), tail,
+                                            o + i * o_ld + full_vectors * W, o_ld, scale ? scale + i : nullptr);
+        }
+    }
+
+    // O += P V through small_gemm (LIBXSMM) for a whole key tile that the
+    // causal mask does not cut (the last, shorter tile pays less for its
+    // copies with the micro-kernels), by blocks of value columns: O^T (+)= V^T P^T, column-major. P^T
+    // is transposed into pt_ and each block of V's columns copied into a
+    // panel of its own (v_panel_), so that the kernels read neither a
+    // transposed operand (those ran at 79-91 % of the probe, these at 98-101
+    // %) nor rows a long stride apart (V's rows of 1024 floats are 4 KiB
+    // apart: every row of a block in the same few sets of L1). The
+    // accumulator is rescaled by alpha first, as the micro-kernels do on their
+    // first chunk (the same rounding: o * alpha, then one fused multiply-add
+    // per key in key order). Returns false, having done nothing, where there
+    // is no reproducing kernel for the shape.
+    bool accumulate_values_by_gemm(index_t b, index_t hk, index_t j0, index_t width, const T* alpha) noexcept {
+        const index_t keys = block_kv_;
+        const value_products product = width == block_q_ ? values_gemm_ : values_product(width, keys);
+        if (!product) return false;
+        transpose_weights(st_.get(), query_ld_, keys, width, pt_->get(), pt_ld_);
+        rows_t::rescale(o_.get(), o_ld_, alpha, width);
+        const T* v = v_row(b, hk, j0);
+        const index_t v_stride = p_.v.stride(2), dv = p_.head_dim_v;
+        for (index_t c0 = 0; c0 < dv; c0 += product.columns) {
+            const index_t columns = std::min(product.columns, dv - c0);
+            copy_panel(v + c0, v_stride, keys, columns, v_panel_->get());
+            (columns == product.columns ? product.block : product.last)(v_panel_->get(), pt_->get(), o_.get() + c0);
+        }
+        return true;
+    }
+
+    // panel[j][c] = v[j][c] for keys rows and columns columns (row stride
+    // columns).
+    static void copy_panel(const T* v, index_t v_stride, index_t keys, index_t columns, T* panel) noexcept {
+        for (index_t j = 0; j < keys; ++j) std::copy(v + j * v_stride, v + j * v_stride + columns, panel + j * columns);
+    }
+
+    // pt[i][j] = st[j][i] for keys rows j and width columns i, by square
+    // blocks of a cache line of float per side (as pack_queries).
+    static void transpose_weights(const T* st, index_t st_ld, index_t keys, index_t width, T* pt,
+                                  index_t pt_ld) noexcept {
+        constexpr index_t side = 16;
+        for (index_t jb = 0; jb < keys; jb += side)
+            for (index_t ib = 0; ib < width; ib += side) {
+                const index_t j_end = std::min(jb + side, keys), i_end = std::min(ib + side, width);
+                for (index_t i = ib; i < i_end; ++i)
+                    for (index_t j = jb; j < j_end; ++j) pt[i * pt_ld + j] = st[j * st_ld + i];
+            }
+    }
+
+    // The P V kernels, column-major: a block of O^T (columns rows of o_) +=
+    // that block of V^T (v_panel_, columns x keys) P^T (pt_'s rows, keys x
+    // width); last: the kernel of the last, narrower block. False when the
+    // backend is off for P V, has no kernel for a block, or a kernel does not
+    // reproduce the micro-kernels.
+    struct value_products {
+        small_gemm<T> block, last;
+        index_t columns = 0;
+        explicit operator bool() const noexcept { return static_cast<bool>(block) && static_cast<bool>(last); }
+    };
+    value_products values_product(index_t width, index_t keys) const noexcept {
+        if (!values_by_gemm_) return {};
+        value_products products;
+        products.columns = std::min(p_.head_dim_v, tuning::value_gemm_columns);
+        products.block = checked_values_product(products.columns, width, keys);
+        const index_t rest = p_.head_dim_v % products.columns;
+        products.last = rest == 0 ? products.block : checked_values_product(rest, width, keys);
+        return products;
+    }
+    small_gemm<T> checked_values_product(index_t columns, index_t width, index_t keys) const noexcept {
+        small_gemm<T> product(columns, width, keys, columns, pt_ld_, o_ld_, true);
+        if (!product) return {};
+        const bool same = small_gemm_verdicts<T>::of({columns, width, keys, columns, pt_ld_, o_ld_, true}, [&] {
+            return reproduces_micro_values(product, width, keys, columns, columns, pt_ld_, o_ld_);
+        });
+        return same ? product : small_gemm<T>();
+    }
+
+    // Whether a P V kernel computes what micro_values computes, bit for bit,
+    // from the same accumulator (the check of reproduces_micro_kernel).
+    static bool reproduces_micro_values(const small_gemm<T>& product, index_t width, index_t keys,
+                                        index_t head_dim_v, index_t v_stride, index_t pt_ld, index_t o_ld) noexcept {
+        try {
+            aligned_scratch<T> st({keys, width}), pt({width, pt_ld}), v((keys - 1) * v_stride + head_dim_v),
+                by_gemm({width, o_ld}), by_micro({width, o_ld});
+            seeded_uniform seeds;
+            seeds.fill(st.get(), keys * width);
+            seeds.fill(v.get(), (keys - 1) * v_stride + head_dim_v);
+            seeds.fill(by_micro.get(), width * o_ld);
+            std::copy(by_micro.get(), by_micro.get() + width * o_ld, by_gemm.get());
+            transpose_weights(st.get(), width, keys, width, pt.get(), pt_ld);
+            product(v.get(), pt.get(), by_gemm.get());
+            micro_values(
+                st.get(), width, v.get(), v_stride, keys, width, head_dim_v, by_micro.get(), o_ld, keys, nullptr,
+                [](index_t, index_t, index_t chunk) { return chunk; }, [](index_t, index_t) {});
+            for (index_t i = 0; i < width; ++i)
+                for (index_t c = 0; c < head_dim_v; ++c)
+                    if (bits_of(by_gemm.get()[i * o_ld + c]) != bits_of(by_micro.get()[i * o_ld + c])) return false;
+            return true;
+        } catch (...) {  // no memory for the check's inputs: the micro-kernels
+            return false;
         }
     }
 
@@ -361,8 +494,13 @@ private:
     index_t block_kv_, block_q_, query_ld_, o_ld_, value_chunk_;
     aligned_scratch<T> qt_, st_, o_, stats_;
     aligned_scratch<unsigned char> repeat_;
-    bool by_gemm_;
-    small_gemm<T> scores_gemm_;  // the full tile's score product, when by_gemm_
+    bool by_gemm_, values_by_gemm_;
+    index_t pt_ld_;
+    // When values_by_gemm_: P (P^T's columns as rows, ld pt_ld_) and a block
+    // of V's columns for a key tile.
+    std::optional<aligned_scratch<T>> pt_, v_panel_;
+    small_gemm<T> scores_gemm_;     // the full tile's score product, when by_gemm_
+    value_products values_gemm_;    // the full tile's P V, when values_by_gemm_
 };
 
 ATTNKIT_END_CONFIG_NAMESPACE
