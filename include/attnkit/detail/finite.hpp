@@ -2,7 +2,6 @@
 // shared by the tile engine (flash, blocked, parallel) and the decode engine.
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 
 #include <xsimd/xsimd.hpp>
@@ -39,14 +38,22 @@ bool values_finite(const T* first, index_t stride, index_t rows, index_t cols) n
 // flags[i] = 1 for each of the rows x cols accumulator rows (row i at acc + i
 // * ld) holding a value that is not finite, 0 for the others; true when there
 // is none. The engines repeat only the flagged rows with lowered weights
-// (online_softmax's headroom).
-template <class T>
+// (online_softmax's headroom). By rows of vectors, as values_finite (one
+// scalar test per value cost the flash variant a tenth of its time on the
+// square shapes of dim 256).
+template <class T, class Arch>
 bool flag_nonfinite_rows(const T* acc, index_t ld, index_t rows, index_t cols, unsigned char* flags) noexcept {
+    using batch = xsimd::batch<T, Arch>;
+    constexpr index_t W = static_cast<index_t>(batch::size);
+    const index_t full = cols / W * W;
     bool none = true;
     for (index_t i = 0; i < rows; ++i) {
         const T* row = acc + i * ld;
-        bool finite = true;
-        for (index_t c = 0; c < cols; ++c) finite = finite && std::isfinite(row[c]);
+        batch sum(T(0));
+        T tail_sum = 0;
+        for (index_t c = 0; c < full; c += W) sum += batch::load_unaligned(row + c) * batch(T(0));
+        for (index_t c = full; c < cols; ++c) tail_sum += row[c] * T(0);
+        const bool finite = xsimd::all(sum == batch(T(0))) && tail_sum == T(0);
         flags[i] = finite ? 0 : 1;
         none = none && finite;
     }

@@ -83,7 +83,7 @@ struct row_ops {
     static void with_overflow_repeat(const T* o, index_t o_ld, index_t rows, index_t head_dim_v, index_t seq_kv,
                                      unsigned char* repeat, Pass&& pass, Finish&& finish) noexcept {
         pass(0);
-        const bool all_finite = flag_nonfinite_rows(o, o_ld, rows, head_dim_v, repeat);
+        const bool all_finite = flag_nonfinite_rows<T, Arch>(o, o_ld, rows, head_dim_v, repeat);
         finish(all_finite ? nullptr : repeat, static_cast<unsigned char>(0));
         if (all_finite) return;
         pass(overflow_headroom(seq_kv));
