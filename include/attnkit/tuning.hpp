@@ -132,10 +132,17 @@ inline constexpr bool tile_scores_by_libxsmm = std::is_base_of_v<xsimd::avx512f,
 // threads f64 square 1024 0.897. On the 2-core AVX-512 VM (5 rounds): square
 // f32 0.897, 0.976, 0.999, 1.031, f64 0.860, 0.908, 0.907, 1.038; D256 0.962-
 // 0.974. Hence rows of 4 KiB and more (float from head_dim_v 1024, double
-// from 512). LIBXSMM's kernels alone on the 2-core VM: P V from V's rows 4 KiB
-// apart 142-152 GFLOP/s, from a panel 176-206 (probe 232). Blocks of 256
-// columns: 64 and 128 measured a few per cent slower at square 1024, all 1024
-// in one call 1.6x slower in double (its panel of V outgrows L2).
+// from 512). With that rule (961c9d3 against 01111f3): device, 11 rounds,
+// square f32 1024 0.951, f64 1024, 768, 512 0.919, 0.926, 0.945, parallel 16
+// threads f64 square 1024 0.865, while the shapes the rule leaves alone read
+// 0.961-0.989 (the refactored micro-kernel loop, or that host's drift); 2-core
+// VM, 9 rounds, quiet: square f32 1024 0.957, f32 S2048 D1024 (one head)
+// 0.949, f64 1024, 768, 512 0.943, 0.966, 0.967, parallel 2 threads f32 and
+// f64 square 1024 0.966, 0.952; B1 H16 S1024 D128 0.998. LIBXSMM's kernels
+// alone on the 2-core VM (noisy): P V from V's rows 4 KiB apart 142-176
+// GFLOP/s, from a panel 165-231 (probe 232-246). Blocks of 256 columns: 128
+// neutral (0.980-1.003, 9 rounds), 64 a few per cent slower at square 1024,
+// all 1024 in one call 1.6x slower in double (its panel of V outgrows L2).
 template <class T, class Arch>
 constexpr bool tile_values_by_libxsmm(index_t head_dim_v) noexcept {
     return tile_scores_by_libxsmm<Arch> && head_dim_v * static_cast<index_t>(sizeof(T)) >= 4096;
