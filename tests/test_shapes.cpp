@@ -93,15 +93,17 @@ TEMPLATE_TEST_CASE("head_dim_v may differ from head_dim", "[shapes]", float, dou
 // Value rows of 4 KiB (1024 floats, 512 doubles) over whole key tiles: where
 // a build with LIBXSMM computes P V through it (tuning.hpp,
 // tile_values_by_libxsmm), on tiles the causal mask cuts and the last,
-// shorter one through the micro-kernels.
+// shorter one through the micro-kernels. Two query tiles per head reuse the
+// head's V panels; two batches and two kv heads make the engine pack anew.
 TEMPLATE_TEST_CASE("value rows of 4 KiB over several key tiles", "[shapes][long]", float, double) {
     using T = TestType;
     rng r(0x5eed0006);
     for (const attnkit::causal mode : {attnkit::causal::none, attnkit::causal::bottom_right}) {
         shape s;
+        s.batch = 2;
         s.heads_q = 2;
-        s.heads_kv = 1;
-        s.seq_q = 40;
+        s.heads_kv = 2;
+        s.seq_q = 140;   // query tiles of 128 and 16
         s.seq_kv = 530;  // key tiles of 252, 252 and 26
         s.head_dim = 16;
         s.head_dim_v = 4096 / static_cast<index_t>(sizeof(T));
