@@ -93,8 +93,8 @@ TEMPLATE_TEST_CASE("head_dim_v may differ from head_dim", "[shapes]", float, dou
 // Value rows of 4 KiB (1024 floats, 512 doubles) over whole key tiles: where
 // a build with LIBXSMM computes P V through it (tuning.hpp,
 // tile_values_by_libxsmm), on tiles the causal mask cuts and the last,
-// shorter one through the micro-kernels. Two query tiles per head reuse the
-// head's V panels; two batches and two kv heads make the engine pack anew.
+// shorter one through the micro-kernels; two batches, two kv heads and two
+// query tiles per head, through the same engine's buffers.
 TEMPLATE_TEST_CASE("value rows of 4 KiB over several key tiles", "[shapes][long]", float, double) {
     using T = TestType;
     rng r(0x5eed0006);

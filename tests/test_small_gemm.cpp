@@ -1,6 +1,6 @@
 // The tile engines' optional LIBXSMM backend (detail/small_gemm.hpp): a
-// column-major product C = A B (or C += A B), as BLAS writes it, at the shapes and leading
-// dimensions the engines pass; no kernel where the backend is not
+// column-major product C = A B (or C += A B), as BLAS writes it, at the shapes
+// and leading dimensions the engines pass; no kernel where the backend is not
 // compiled in or the shape is empty. The engines' results with the backend are
 // checked by every conformance test of a build that has it (the release
 // preset) and without it by the sanitizer presets.

@@ -147,22 +147,26 @@ private:
     const T* v_row(index_t b, index_t hk, index_t j) const noexcept { return row_start(p_.v, b, hk, j); }
 
     // qt[d][i] = scale * q[i][d]; padding columns are zero so they stay finite.
-    // The transpose goes by square blocks of one cache line of float per side,
-    // so that both the rows read and the rows written stay in L1 (row by row,
-    // every element written would touch another line of qt).
     void pack_queries(index_t b, index_t h, index_t i0, index_t rows, index_t width) noexcept {
-        constexpr index_t side = 16;
         T* qt = qt_.get();
-        const T* q = row_start(p_.q, b, h, i0);
-        const index_t q_stride = p_.q.stride(2);
-        for (index_t ib = 0; ib < rows; ib += side)
-            for (index_t db = 0; db < p_.head_dim; db += side) {
-                const index_t i_end = std::min(ib + side, rows), d_end = std::min(db + side, p_.head_dim);
-                for (index_t i = ib; i < i_end; ++i)
-                    for (index_t d = db; d < d_end; ++d) qt[d * query_ld_ + i] = p_.scale * q[i * q_stride + d];
-            }
+        transpose(row_start(p_.q, b, h, i0), p_.q.stride(2), rows, p_.head_dim, p_.scale, qt, query_ld_);
         for (index_t d = 0; d < p_.head_dim; ++d)
             for (index_t i = rows; i < width; ++i) qt[d * query_ld_ + i] = T(0);
+    }
+
+    // dst[c][r] = scale * src[r][c] for rows x cols values of src. By square
+    // blocks of one cache line of float per side, so that both the rows read
+    // and the rows written stay in L1 (row by row, every element written would
+    // touch another line of dst).
+    static void transpose(const T* src, index_t src_ld, index_t rows, index_t cols, T scale, T* dst,
+                          index_t dst_ld) noexcept {
+        constexpr index_t side = 16;
+        for (index_t rb = 0; rb < rows; rb += side)
+            for (index_t cb = 0; cb < cols; cb += side) {
+                const index_t r_end = std::min(rb + side, rows), c_end = std::min(cb + side, cols);
+                for (index_t r = rb; r < r_end; ++r)
+                    for (index_t c = cb; c < c_end; ++c) dst[c * dst_ld + r] = scale * src[r * src_ld + c];
+            }
     }
 
     // Blocks of keys that the causal mask hides from every query of a block of
@@ -386,7 +390,7 @@ private:
         const index_t keys = block_kv_;
         const value_products product = width == block_q_ ? values_gemm_ : values_product(width, keys);
         if (!product) return false;
-        transpose_weights(st_.get(), query_ld_, keys, width, pt_->get(), pt_ld_);
+        transpose(st_.get(), query_ld_, keys, width, T(1), pt_->get(), pt_ld_);
         rows_t::rescale(o_.get(), o_ld_, alpha, width);
         const T* v = v_row(b, hk, j0);
         const index_t v_stride = p_.v.stride(2), dv = p_.head_dim_v;
@@ -402,19 +406,6 @@ private:
     // columns).
     static void copy_panel(const T* v, index_t v_stride, index_t keys, index_t columns, T* panel) noexcept {
         for (index_t j = 0; j < keys; ++j) std::copy(v + j * v_stride, v + j * v_stride + columns, panel + j * columns);
-    }
-
-    // pt[i][j] = st[j][i] for keys rows j and width columns i, by square
-    // blocks of a cache line of float per side (as pack_queries).
-    static void transpose_weights(const T* st, index_t st_ld, index_t keys, index_t width, T* pt,
-                                  index_t pt_ld) noexcept {
-        constexpr index_t side = 16;
-        for (index_t jb = 0; jb < keys; jb += side)
-            for (index_t ib = 0; ib < width; ib += side) {
-                const index_t j_end = std::min(jb + side, keys), i_end = std::min(ib + side, width);
-                for (index_t i = ib; i < i_end; ++i)
-                    for (index_t j = jb; j < j_end; ++j) pt[i * pt_ld + j] = st[j * st_ld + i];
-            }
     }
 
     // The P V kernels, column-major: a block of O^T (columns rows of o_) +=
@@ -457,7 +448,7 @@ private:
             seeds.fill(v.get(), (keys - 1) * v_stride + head_dim_v);
             seeds.fill(by_micro.get(), width * o_ld);
             std::copy(by_micro.get(), by_micro.get() + width * o_ld, by_gemm.get());
-            transpose_weights(st.get(), width, keys, width, pt.get(), pt_ld);
+            transpose(st.get(), width, keys, width, T(1), pt.get(), pt_ld);
             product(v.get(), pt.get(), by_gemm.get());
             micro_values(
                 st.get(), width, v.get(), v_stride, keys, width, head_dim_v, by_micro.get(), o_ld, keys, nullptr,
